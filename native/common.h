@@ -1,0 +1,88 @@
+// Types shared by the N-API layer and the per-ISA kernel translation units.
+// Nothing here depends on N-API, so ISA units compile without it.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+
+namespace tg {
+
+enum class DType : int { F32 = 0, F64 = 1, I32 = 2 };
+constexpr int kNumFloatTypes = 2;
+
+// Unary elementwise ops. The order is mirrored in src/native.ts (UnaryOp).
+enum UnaryOp : int {
+  U_NEG, U_ABS, U_SIGN, U_EXP, U_LOG, U_LOG1P, U_SQRT, U_RSQRT, U_SQUARE, U_RECIPROCAL,
+  U_SIN, U_COS, U_TANH, U_SIGMOID, U_RELU, U_LEAKY_RELU, U_ELU, U_GELU, U_GELU_TANH,
+  U_SILU, U_SOFTPLUS, U_CLAMP, U_POW_SCALAR, U_ERF, U_COUNT
+};
+
+// Binary elementwise ops with broadcasting (mirrored in src/native.ts, BinaryOp).
+enum BinaryOp : int {
+  B_ADD, B_SUB, B_MUL, B_DIV, B_POW, B_MAXIMUM, B_MINIMUM,
+  B_EQ, B_NE, B_LT, B_LE, B_GT, B_GE, B_COUNT
+};
+
+// Reductions (mirrored in src/native.ts, ReduceOp).
+enum ReduceOp : int {
+  R_SUM, R_MEAN, R_PROD, R_MAX, R_MIN, R_LOGSUMEXP, R_VAR, R_NORM, R_ARGMAX, R_ARGMIN, R_COUNT
+};
+
+struct UnaryParams { double a = 0, b = 0; };
+
+// 1-D strided loops: each ISA unit provides one per (op, dtype).
+template <typename T>
+using UnaryFn = void (*)(int op, T* y, ptrdiff_t ys, const T* x, ptrdiff_t xs, ptrdiff_t n,
+                         UnaryParams p);
+// gx = g * f'(x) (y = f(x) is passed too; contiguous inputs).
+template <typename T>
+using UnaryBwdFn = void (*)(int op, T* gx, const T* g, const T* x, const T* y, ptrdiff_t n,
+                            UnaryParams p);
+template <typename T>
+using BinaryFn = void (*)(int op, T* o, ptrdiff_t os, const T* a, ptrdiff_t as, const T* b,
+                          ptrdiff_t bs, ptrdiff_t n);
+// GEMM on one matrix: C = alpha * A·B + beta * C with arbitrary row/column strides for A and B.
+template <typename T>
+using GemmFn = void (*)(ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, T alpha, const T* a, ptrdiff_t rsa,
+                        ptrdiff_t csa, const T* b, ptrdiff_t rsb, ptrdiff_t csb, T beta, T* c,
+                        ptrdiff_t rsc);
+// Sum of a strided run, accumulated in double for accuracy.
+template <typename T>
+using SumFn = double (*)(const T* x, ptrdiff_t xs, ptrdiff_t n);
+
+struct KernelTable {
+  const char* isa;
+  UnaryFn<float> unary_f32;
+  UnaryFn<double> unary_f64;
+  UnaryBwdFn<float> unary_bwd_f32;
+  UnaryBwdFn<double> unary_bwd_f64;
+  BinaryFn<float> binary_f32;
+  BinaryFn<double> binary_f64;
+  BinaryFn<int32_t> binary_i32;
+  GemmFn<float> gemm_f32;
+  GemmFn<double> gemm_f64;
+  SumFn<float> sum_f32;
+  SumFn<double> sum_f64;
+};
+
+const KernelTable& kernels();
+
+template <typename T> struct Sel;
+template <> struct Sel<float> {
+  static UnaryFn<float> unary() { return kernels().unary_f32; }
+  static UnaryBwdFn<float> unary_bwd() { return kernels().unary_bwd_f32; }
+  static BinaryFn<float> binary() { return kernels().binary_f32; }
+  static GemmFn<float> gemm() { return kernels().gemm_f32; }
+  static SumFn<float> sum() { return kernels().sum_f32; }
+};
+template <> struct Sel<double> {
+  static UnaryFn<double> unary() { return kernels().unary_f64; }
+  static UnaryBwdFn<double> unary_bwd() { return kernels().unary_bwd_f64; }
+  static BinaryFn<double> binary() { return kernels().binary_f64; }
+  static GemmFn<double> gemm() { return kernels().gemm_f64; }
+  static SumFn<double> sum() { return kernels().sum_f64; }
+};
+template <> struct Sel<int32_t> {
+  static BinaryFn<int32_t> binary() { return kernels().binary_i32; }
+};
+
+}  // namespace tg

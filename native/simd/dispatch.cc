@@ -1,0 +1,76 @@
+// Load-time choice of the kernel table: the best ISA the CPU and OS support, or a lower one
+// forced with TAPEGRAD_ISA (for testing every path on one machine).
+#include <cstdlib>
+#include <cstring>
+#include <stdexcept>
+#include <string>
+
+#include "../common.h"
+
+#if defined(__x86_64__) || defined(_M_X64)
+#include <cpuid.h>
+#define TG_X86 1
+#endif
+
+namespace tg {
+namespace isa_base { const KernelTable* base_table(); }
+#ifdef TG_X86
+namespace isa_avx2 { const KernelTable* avx2_table(); }
+namespace isa_avx512 { const KernelTable* avx512_table(); }
+
+namespace {
+uint64_t xgetbv0() {
+  uint32_t eax, edx;
+  __asm__ volatile("xgetbv" : "=a"(eax), "=d"(edx) : "c"(0));
+  return (uint64_t(edx) << 32) | eax;
+}
+
+bool cpu_has_avx2_fma() {
+  unsigned a, b, c, d;
+  if (!__get_cpuid(1, &a, &b, &c, &d)) return false;
+  const bool osxsave = c & (1u << 27), fma = c & (1u << 12), avx = c & (1u << 28);
+  if (!(osxsave && fma && avx)) return false;
+  if ((xgetbv0() & 0x6) != 0x6) return false;  // the OS saves XMM and YMM state
+  if (!__get_cpuid_count(7, 0, &a, &b, &c, &d)) return false;
+  return b & (1u << 5);
+}
+}  // namespace
+#endif
+
+namespace {
+int level_of(const std::string& name) {
+  if (name == "scalar" || name == "sse2" || name == "neon") return 0;
+  if (name == "avx2") return 1;
+  if (name == "avx512") return 2;
+  return -1;
+}
+
+const KernelTable* choose() {
+  int best = 0;
+#ifdef TG_X86
+  if (cpu_has_avx2_fma()) best = 1;
+  // AVX-512 (level 2) stays out of dispatch until a machine that has it runs the tests.
+#endif
+  if (const char* env = std::getenv("TAPEGRAD_ISA")) {
+    if (*env) {
+      int want = level_of(env);
+      if (want < 0) {
+        throw std::runtime_error(std::string("TAPEGRAD_ISA=") + env +
+                                 " is not one of scalar, sse2, neon, avx2, avx512");
+      }
+      if (want < best) best = want;
+    }
+  }
+#ifdef TG_X86
+  if (best == 1) return isa_avx2::avx2_table();
+#endif
+  return isa_base::base_table();
+}
+}  // namespace
+
+const KernelTable& kernels() {
+  static const KernelTable* table = choose();
+  return *table;
+}
+
+}  // namespace tg

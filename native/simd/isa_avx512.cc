@@ -1,0 +1,18 @@
+// AVX-512 kernels. Compiled, but left out of dispatch (see dispatch.cc) until a machine with
+// AVX-512 runs the test suite on them.
+#include "isa_prelude.h"
+
+#if defined(__x86_64__) || defined(_M_X64)
+#define TG_ISA_NAME "avx512"
+#define TG_ISA_FN avx512_table
+#define TG_MR_F32 8
+#define TG_NR_F32 32
+#define TG_MR_F64 8
+#define TG_NR_F64 16
+
+namespace tg {
+namespace isa_avx512 {
+#include "isa_body.inc"
+}  // namespace isa_avx512
+}  // namespace tg
+#endif

@@ -1,0 +1,195 @@
+// The backward pass: visit the nodes reachable from the roots in decreasing sequence order.
+import { Edge, Node } from './node';
+import { withGradMode } from './grad-mode';
+import { onesLike, zerosLike } from '../ops/creation';
+import { Tensor } from '../tensor';
+import { sameShape, shapeStr } from '../shape';
+
+interface RunOptions {
+  retainGraph: boolean;
+  createGraph: boolean;
+  /** tg.grad: capture the gradients of these tensors instead of accumulating into leaves. */
+  capture?: Tensor[];
+}
+
+function collect(roots: Node[]): Node[] {
+  const seen = new Set<Node>();
+  const stack = roots.slice();
+  for (const r of roots) seen.add(r);
+  while (stack.length) {
+    const n = stack.pop()!;
+    for (const e of n.edges) {
+      if (e instanceof Node && !seen.has(e)) {
+        seen.add(e);
+        stack.push(e);
+      }
+    }
+  }
+  return Array.from(seen).sort((a, b) => b.seq - a.seq);
+}
+
+function accumulate<K>(map: Map<K, Tensor>, key: K, g: Tensor): void {
+  const prev = map.get(key);
+  map.set(key, prev ? prev.add(g) : g);
+}
+
+function runHooks(hooks: ((g: Tensor) => Tensor | void)[] | null, g: Tensor): Tensor {
+  if (!hooks) return g;
+  for (const h of hooks) {
+    const r = h(g);
+    if (r !== undefined) {
+      if (!(r instanceof Tensor) || !sameShape(r.shape, g.shape)) {
+        throw new TypeError(`registerHook: a hook must return nothing or a tensor of shape ${shapeStr(g.shape)}`);
+      }
+      g = r;
+    }
+  }
+  return g;
+}
+
+/** @internal Runs backward; returns the captured gradients when `capture` is given. */
+export function runBackward(roots: Tensor[], rootGrads: Tensor[], opts: RunOptions): (Tensor | null)[] {
+  const nodeGrads = new Map<Node, Tensor>();
+  const leafGrads = new Map<Tensor, Tensor>();
+  const rootNodes: Node[] = [];
+  roots.forEach((r, i) => {
+    if (r._node) {
+      rootNodes.push(r._node);
+      accumulate(nodeGrads, r._node, rootGrads[i]);
+    } else {
+      accumulate(leafGrads, r, rootGrads[i]);
+    }
+  });
+  const capture = opts.capture;
+  const captured = new Map<Node | Tensor, Tensor>();
+  const captureKeys = new Set<Node | Tensor>(capture?.map((t) => t._node ?? t) ?? []);
+
+  withGradMode(opts.createGraph, () => {
+    for (const node of collect(rootNodes)) {
+      let g = nodeGrads.get(node);
+      if (!g) continue;
+      nodeGrads.delete(node);
+      g = runHooks(node._hooks, g);
+      if (captureKeys.has(node)) captured.set(node, g);
+      if (!capture && node.retained) {
+        const t = node.retained;
+        t.grad = t.grad ? t.grad.add(g) : opts.createGraph ? g : g.detach();
+      }
+      if (node.freed) node.ctx.saved; // throws the "backward a second time" error
+      node.checkVersions();
+      const grads = node.backward(node.ctx, g);
+      if (!Array.isArray(grads)) throw new TypeError(`${node.name}: backward must return an array of gradients`);
+      node.edges.forEach((edge: Edge, i) => {
+        if (!edge) return;
+        const gi = grads[i];
+        if (gi === null || gi === undefined) return;
+        if (!(gi instanceof Tensor)) throw new TypeError(`${node.name}: backward returned a non-tensor gradient for input ${i}`);
+        const want = node.inputShapes[i]!;
+        if (!sameShape(gi.shape, want)) {
+          throw new RangeError(`${node.name}: backward returned a gradient of shape ${shapeStr(gi.shape)} for input ${i} of shape ${shapeStr(want)}`);
+        }
+        if (edge instanceof Node) accumulate(nodeGrads, edge, gi);
+        else accumulate(leafGrads, edge, gi);
+      });
+      if (!opts.retainGraph) node.release();
+    }
+    for (const [leaf, g0] of leafGrads) {
+      const g = runHooks(leaf._hooks, g0);
+      if (capture) {
+        if (captureKeys.has(leaf)) captured.set(leaf, g);
+        continue;
+      }
+      if (leaf.grad) {
+        leaf.grad = opts.createGraph ? leaf.grad.add(g) : leaf.grad.add_(g.to(leaf.grad.dtype));
+      } else {
+        leaf.grad = opts.createGraph ? g : g.detach().clone().to(leaf.dtype);
+      }
+    }
+  });
+  return capture ? capture.map((t) => captured.get(t._node ?? t) ?? null) : [];
+}
+
+export interface BackwardOptions {
+  retainGraph?: boolean;
+  createGraph?: boolean;
+}
+
+function seedGrad(op: string, t: Tensor, g: Tensor | undefined | null): Tensor {
+  if (g === undefined || g === null) {
+    if (t.size !== 1) {
+      throw new RangeError(`${op}: grad can be implicitly created only for scalar outputs, got shape ${shapeStr(t.shape)}; pass a gradient`);
+    }
+    return withGradMode(false, () => onesLike(t));
+  }
+  if (!(g instanceof Tensor)) throw new TypeError(`${op}: gradient must be a Tensor`);
+  if (!sameShape(g.shape, t.shape)) {
+    throw new RangeError(`${op}: gradient of shape ${shapeStr(g.shape)} does not match the output shape ${shapeStr(t.shape)}`);
+  }
+  return g.dtype === t.dtype ? g : g.to(t.dtype);
+}
+
+export function backward(t: Tensor, gradient?: Tensor | null, opts: BackwardOptions = {}): void {
+  if (!t._rg) {
+    throw new Error('backward: the tensor does not require grad and has no gradFn (did every input have requiresGrad: false, or was it made under noGrad?)');
+  }
+  const createGraph = opts.createGraph ?? false;
+  runBackward([t], [seedGrad('backward', t, gradient)], {
+    retainGraph: opts.retainGraph ?? createGraph,
+    createGraph,
+  });
+}
+
+export interface GradOptions {
+  gradOutputs?: Tensor | (Tensor | null)[] | null;
+  retainGraph?: boolean;
+  createGraph?: boolean;
+  allowUnused?: boolean;
+}
+
+/** Gradients of outputs with respect to inputs, without touching `.grad` (torch.autograd.grad). */
+export function grad(outputs: Tensor | Tensor[], inputs: Tensor | Tensor[], opts: GradOptions = {}): (Tensor | null)[] {
+  const outs = Array.isArray(outputs) ? outputs : [outputs];
+  const ins = Array.isArray(inputs) ? inputs : [inputs];
+  outs.forEach((o, i) => {
+    if (!(o instanceof Tensor)) throw new TypeError(`grad: output ${i} is not a Tensor`);
+    if (!o._rg) throw new Error(`grad: output ${i} does not require grad and has no gradFn`);
+  });
+  ins.forEach((t, i) => {
+    if (!(t instanceof Tensor)) throw new TypeError(`grad: input ${i} is not a Tensor`);
+    if (!t._rg) throw new Error(`grad: input ${i} (shape ${shapeStr(t.shape)}) does not require grad`);
+  });
+  const go = opts.gradOutputs == null ? [] : Array.isArray(opts.gradOutputs) ? opts.gradOutputs : [opts.gradOutputs];
+  if (go.length !== 0 && go.length !== outs.length) {
+    throw new RangeError(`grad: got ${go.length} gradOutputs for ${outs.length} outputs`);
+  }
+  const seeds = outs.map((o, i) => seedGrad('grad', o, go[i]));
+  const createGraph = opts.createGraph ?? false;
+  const res = runBackward(outs, seeds, { retainGraph: opts.retainGraph ?? createGraph, createGraph, capture: ins });
+  res.forEach((r, i) => {
+    if (r === null && !opts.allowUnused) {
+      throw new Error(`grad: input ${i} was not used to compute the outputs; pass allowUnused: true to get null for it`);
+    }
+  });
+  return res;
+}
+
+/** Functional style: `valueAndGrad(f)(...args)` returns `[f(...args), gradients for the tensor args]`. */
+export function valueAndGrad<A extends unknown[]>(fn: (...args: A) => Tensor): (...args: A) => [Tensor, Tensor[]] {
+  if (typeof fn !== 'function') throw new TypeError('valueAndGrad: expected a function');
+  return (...args: A) => {
+    const tracked: Tensor[] = [];
+    const wrapped = args.map((a) => {
+      if (a instanceof Tensor && a.dtype !== 'int32') {
+        const t = a.detach().requiresGrad_(true);
+        tracked.push(t);
+        return t;
+      }
+      return a;
+    }) as A;
+    const value = withGradMode(true, () => fn(...wrapped));
+    if (!(value instanceof Tensor)) throw new TypeError('valueAndGrad: the function must return a Tensor');
+    if (!value._rg) return [value, tracked.map((t) => zerosLike(t))];
+    const gs = grad(value, tracked, { allowUnused: true });
+    return [value.detach(), gs.map((g, i) => g ?? zerosLike(tracked[i]))];
+  };
+}

@@ -1,0 +1,68 @@
+// The only file that loads the addon; it also types the native functions.
+import * as path from 'node:path';
+
+export type TypedArray = Float32Array | Float64Array | Int32Array;
+
+export interface NativeAddon {
+  unary(op: number, y: TypedArray, x: TypedArray, meta: Float64Array, a: number, b: number): void;
+  unaryBackward(op: number, gx: TypedArray, g: TypedArray, x: TypedArray, y: TypedArray, a: number, b: number): void;
+  binary(op: number, out: TypedArray, a: TypedArray, b: TypedArray, meta: Float64Array): void;
+  where(out: TypedArray, cond: TypedArray, a: TypedArray, b: TypedArray, meta: Float64Array): void;
+  copy(out: TypedArray, x: TypedArray, meta: Float64Array): void;
+  fill(out: TypedArray, value: number, meta: Float64Array): void;
+  reduce(op: number, out: TypedArray, x: TypedArray, meta: Float64Array, param: number): void;
+  gemm(a: TypedArray, b: TypedArray, c: TypedArray, meta: Float64Array): void;
+  indexSelect(out: TypedArray, x: TypedArray, index: Int32Array, meta: Float64Array): void;
+  indexAdd(gx: TypedArray, g: TypedArray, index: Int32Array, meta: Float64Array): void;
+  gather(out: TypedArray, x: TypedArray, index: Int32Array, meta: Float64Array): void;
+  scatterAdd(gx: TypedArray, g: TypedArray, index: Int32Array, meta: Float64Array): void;
+  randomUniform(out: TypedArray, k0: number, k1: number, offset: number, low: number, high: number): void;
+  randomNormal(out: TypedArray, k0: number, k1: number, offset: number, mean: number, std: number): void;
+  randomInt(out: TypedArray, k0: number, k1: number, offset: number, low: number, high: number): void;
+  randperm(out: Int32Array, k0: number, k1: number, offset: number): void;
+  setNumThreads(n: number): void;
+  getNumThreads(): number;
+  isa(): string;
+}
+
+// Mirrors native/common.h.
+export const enum UnaryOp {
+  Neg, Abs, Sign, Exp, Log, Log1p, Sqrt, Rsqrt, Square, Reciprocal, Sin, Cos, Tanh, Sigmoid,
+  Relu, LeakyRelu, Elu, Gelu, GeluTanh, Silu, Softplus, Clamp, PowScalar, Erf,
+}
+export const enum BinaryOp { Add, Sub, Mul, Div, Pow, Maximum, Minimum, Eq, Ne, Lt, Le, Gt, Ge }
+export const enum ReduceOp { Sum, Mean, Prod, Max, Min, LogSumExp, Var, Norm, ArgMax, ArgMin }
+
+const root = path.join(__dirname, '..');
+
+function load(): { addon: NativeAddon; file: string } {
+  const forced = process.env.TAPEGRAD_ADDON;
+  if (forced) return { addon: require(path.resolve(forced)) as NativeAddon, file: path.resolve(forced) };
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const gypBuild = require('node-gyp-build') as { (dir: string): unknown; resolve(dir: string): string };
+  let file: string;
+  try {
+    file = gypBuild.resolve(root);
+  } catch (e) {
+    const detail = (e as Error).message;
+    throw new Error(
+      `tapegrad: no native addon could be loaded.\n` +
+        `  platform=${process.platform} arch=${process.arch} libc=${libc()} node=${process.version} ` +
+        `napi=${process.versions.napi}\n` +
+        `  searched: ${path.join(root, 'build', 'Release')}, ${path.join(root, 'prebuilds', `${process.platform}-${process.arch}`)}\n` +
+        `  node-gyp-build said: ${detail}\n` +
+        `  To build from source run \`npm rebuild tapegrad\` (needs python3, make and a C++17 compiler).`,
+    );
+  }
+  return { addon: require(file) as NativeAddon, file };
+}
+
+function libc(): string {
+  const report = process.report?.getReport?.() as { header?: { glibcVersionRuntime?: string } } | undefined;
+  return report?.header?.glibcVersionRuntime ? `glibc ${report.header.glibcVersionRuntime}` : 'unknown';
+}
+
+const loaded = load();
+export const native: NativeAddon = loaded.addon;
+export const addonFile: string = loaded.file;
+export const prebuilt: boolean = loaded.file.split(path.sep).includes('prebuilds');

@@ -1,0 +1,235 @@
+// Creation functions: tensor, zeros/ones/full, arange, linspace, eye and the random ones.
+import { native, TypedArray } from '../native';
+import { allocate, DType, dtypeOfArray, isDType } from '../dtype';
+import { Storage, Tensor } from '../tensor';
+import { checkShape, contiguousStrides, numel, shapeStr } from '../shape';
+import { Generator, resolveGenerator } from '../random';
+import { elementwiseMeta } from './util';
+
+export interface CreateOptions {
+  dtype?: DType;
+  requiresGrad?: boolean;
+}
+export interface RandomOptions extends CreateOptions {
+  generator?: Generator;
+}
+
+function options(op: string, o: unknown): RandomOptions & { shape?: number[] } {
+  if (o === undefined || o === null) return {};
+  if (typeof o !== 'object' || Array.isArray(o)) throw new TypeError(`${op}: options must be an object`);
+  const opts = o as RandomOptions;
+  if (opts.dtype !== undefined && !isDType(opts.dtype)) {
+    throw new TypeError(`${op}: unknown dtype ${String(opts.dtype)} (expected 'float32', 'float64' or 'int32')`);
+  }
+  if (opts.requiresGrad !== undefined && typeof opts.requiresGrad !== 'boolean') {
+    throw new TypeError(`${op}: requiresGrad must be a boolean`);
+  }
+  return opts;
+}
+
+function finish(t: Tensor, opts: CreateOptions): Tensor {
+  if (opts.requiresGrad) t.requiresGrad_(true);
+  return t;
+}
+
+function fromTyped(data: TypedArray, shape: number[]): Tensor {
+  return new Tensor(new Storage(data), shape, contiguousStrides(shape), 0, dtypeOfArray(data));
+}
+
+function castArray(src: TypedArray, dtype: DType): TypedArray {
+  if (dtypeOfArray(src) === dtype) return src.slice();
+  const out = allocate(dtype, src.length);
+  const shape = [src.length];
+  const a = fromTyped(out, shape);
+  native.copy(out, src, elementwiseMeta(shape, [a, fromTyped(src, shape)]));
+  return out;
+}
+
+/** Splits `(...sizes, opts?)` / `([sizes], opts?)` argument lists. */
+function shapeAndOptions(op: string, args: unknown[]): [number[], RandomOptions] {
+  let opts: unknown;
+  const last = args[args.length - 1];
+  if (args.length && typeof last === 'object' && last !== null && !Array.isArray(last)) {
+    opts = last;
+    args = args.slice(0, -1);
+  }
+  const shape = args.length === 1 && Array.isArray(args[0]) ? args[0] : args;
+  return [checkShape(op, shape), options(op, opts)];
+}
+
+function inferNested(data: unknown, shape: number[], flat: number[], depth: number, path: string): void {
+  if (Array.isArray(data)) {
+    if (shape.length === depth) shape.push(data.length);
+    else if (shape[depth] !== data.length || shape.length < depth) {
+      throw new RangeError(`tensor: nested arrays are ragged at ${path} (length ${data.length}, expected ${shape[depth]})`);
+    }
+    data.forEach((d, i) => inferNested(d, shape, flat, depth + 1, `${path}[${i}]`));
+    return;
+  }
+  if (depth !== shape.length) throw new RangeError(`tensor: nested arrays are ragged at ${path}`);
+  if (typeof data === 'boolean') flat.push(data ? 1 : 0);
+  else if (typeof data === 'number') flat.push(data);
+  else throw new TypeError(`tensor: element ${path} is ${data === null ? 'null' : typeof data}, expected a number`);
+}
+
+export function tensor(data: unknown, opts?: CreateOptions & { shape?: number[] }): Tensor {
+  const o = options('tensor', opts) as CreateOptions & { shape?: number[] };
+  let src: TypedArray;
+  let shape: number[];
+  if (data instanceof Tensor) {
+    src = data._flat();
+    shape = data.shape.slice();
+  } else if (data instanceof Float32Array || data instanceof Float64Array || data instanceof Int32Array) {
+    src = data;
+    shape = [data.length];
+  } else if (ArrayBuffer.isView(data) && !(data instanceof DataView)) {
+    src = Float64Array.from(data as unknown as ArrayLike<number>);
+    shape = [src.length];
+  } else if (typeof data === 'number' || typeof data === 'boolean') {
+    src = Float64Array.of(Number(data));
+    shape = [];
+  } else if (Array.isArray(data)) {
+    shape = [];
+    const flat: number[] = [];
+    inferNested(data, shape, flat, 0, 'data');
+    src = Float64Array.from(flat);
+  } else {
+    throw new TypeError(`tensor: data must be a number, a nested array, a typed array or a Tensor, got ${data === null ? 'null' : typeof data}`);
+  }
+  if (o.shape !== undefined) {
+    const want = checkShape('tensor', o.shape);
+    if (numel(want) !== src.length) {
+      throw new RangeError(`tensor: shape ${shapeStr(want)} needs ${numel(want)} elements, but the data has ${src.length}`);
+    }
+    shape = want;
+  }
+  checkShape('tensor', shape);
+  const srcIsTyped = data instanceof Float32Array || data instanceof Float64Array || data instanceof Int32Array || data instanceof Tensor;
+  const dtype = o.dtype ?? (srcIsTyped ? dtypeOfArray(src) : 'float32');
+  return finish(fromTyped(castArray(src, dtype), shape), o);
+}
+
+export function full(shape: number[] | number, value: number, opts?: CreateOptions): Tensor {
+  const s = checkShape('full', typeof shape === 'number' ? [shape] : shape);
+  if (typeof value !== 'number') throw new TypeError('full: value must be a number');
+  const o = options('full', opts);
+  const t = Tensor._empty(s, o.dtype ?? 'float32');
+  if (value !== 0) t._fill(value);
+  return finish(t, o);
+}
+
+export function zeros(...args: (number | readonly number[] | CreateOptions)[]): Tensor {
+  const [shape, o] = shapeAndOptions('zeros', args);
+  return full(shape, 0, o);
+}
+
+export function ones(...args: (number | readonly number[] | CreateOptions)[]): Tensor {
+  const [shape, o] = shapeAndOptions('ones', args);
+  return full(shape, 1, o);
+}
+
+function likeOptions(op: string, x: Tensor, opts?: CreateOptions): CreateOptions {
+  if (!(x instanceof Tensor)) throw new TypeError(`${op}: input must be a Tensor`);
+  const o = options(op, opts);
+  return { dtype: o.dtype ?? x.dtype, requiresGrad: o.requiresGrad };
+}
+
+export function zerosLike(x: Tensor, opts?: CreateOptions): Tensor {
+  return full(x.shape.slice(), 0, likeOptions('zerosLike', x, opts));
+}
+
+export function onesLike(x: Tensor, opts?: CreateOptions): Tensor {
+  return full(x.shape.slice(), 1, likeOptions('onesLike', x, opts));
+}
+
+function finiteNumber(op: string, v: unknown, what: string): number {
+  if (typeof v !== 'number' || !Number.isFinite(v)) throw new TypeError(`${op}: ${what} must be a finite number, got ${String(v)}`);
+  return v;
+}
+
+export function arange(start: number, end?: number | CreateOptions, step?: number | CreateOptions, opts?: CreateOptions): Tensor {
+  let o: unknown = opts;
+  const rest = [end, step].filter((v) => v !== undefined);
+  if (rest.length && typeof rest[rest.length - 1] === 'object') o = rest.pop();
+  let s = finiteNumber('arange', start, 'start');
+  let e: number;
+  let st = 1;
+  if (rest.length === 0) {
+    e = s;
+    s = 0;
+  } else {
+    e = finiteNumber('arange', rest[0], 'end');
+    if (rest.length > 1) st = finiteNumber('arange', rest[1], 'step');
+  }
+  if (st === 0) throw new RangeError('arange: step must be non-zero');
+  if ((e - s) / st < 0) throw new RangeError(`arange: the range from ${s} to ${e} is empty or inconsistent with step ${st}`);
+  const n = Math.ceil((e - s) / st);
+  const values = new Float64Array(n);
+  for (let i = 0; i < n; i++) values[i] = s + i * st;
+  const oo = options('arange', o);
+  return finish(fromTyped(castArray(values, oo.dtype ?? 'float32'), [n]), oo);
+}
+
+export function linspace(start: number, end: number, steps: number, opts?: CreateOptions): Tensor {
+  const s = finiteNumber('linspace', start, 'start');
+  const e = finiteNumber('linspace', end, 'end');
+  const [n] = checkShape('linspace', [steps]);
+  const values = new Float64Array(n);
+  const step = n > 1 ? (e - s) / (n - 1) : 0;
+  // Symmetric evaluation from both ends, as PyTorch does, so the last element is exactly `end`.
+  const half = Math.floor(n / 2);
+  for (let i = 0; i < n; i++) values[i] = i < half ? s + step * i : e - step * (n - 1 - i);
+  const o = options('linspace', opts);
+  return finish(fromTyped(castArray(values, o.dtype ?? 'float32'), [n]), o);
+}
+
+export function eye(n: number, m?: number | CreateOptions, opts?: CreateOptions): Tensor {
+  let cols = n;
+  let o: unknown = opts;
+  if (typeof m === 'object') o = m;
+  else if (m !== undefined) cols = m;
+  const [r, c] = checkShape('eye', [n, cols]);
+  const oo = options('eye', o);
+  const t = Tensor._empty([r, c], oo.dtype ?? 'float32');
+  for (let i = 0; i < Math.min(r, c); i++) t._st.data[i * c + i] = 1;
+  return finish(t, oo);
+}
+
+export function rand(...args: (number | readonly number[] | RandomOptions)[]): Tensor {
+  const [shape, o] = shapeAndOptions('rand', args);
+  const dt = o.dtype ?? 'float32';
+  if (dt === 'int32') throw new TypeError('rand: dtype must be float32 or float64');
+  const t = Tensor._empty(shape, dt);
+  resolveGenerator('rand', o.generator)._uniform(t._st.data, 0, 1);
+  return finish(t, o);
+}
+
+export function randn(...args: (number | readonly number[] | RandomOptions)[]): Tensor {
+  const [shape, o] = shapeAndOptions('randn', args);
+  const dt = o.dtype ?? 'float32';
+  if (dt === 'int32') throw new TypeError('randn: dtype must be float32 or float64');
+  const t = Tensor._empty(shape, dt);
+  resolveGenerator('randn', o.generator)._normal(t._st.data, 0, 1);
+  return finish(t, o);
+}
+
+export function randint(low: number, high: number, shape: number[], opts?: RandomOptions): Tensor {
+  const lo = finiteNumber('randint', low, 'low');
+  const hi = finiteNumber('randint', high, 'high');
+  if (!Number.isInteger(lo) || !Number.isInteger(hi)) throw new RangeError('randint: low and high must be integers');
+  if (hi <= lo) throw new RangeError(`randint: high (${hi}) must be greater than low (${lo})`);
+  const s = checkShape('randint', shape);
+  const o = options('randint', opts);
+  const t = Tensor._empty(s, o.dtype ?? 'int32');
+  resolveGenerator('randint', o.generator)._int(t._st.data, lo, hi);
+  return finish(t, o);
+}
+
+export function randperm(n: number, opts?: RandomOptions): Tensor {
+  const [len] = checkShape('randperm', [n]);
+  const o = options('randperm', opts);
+  const t = Tensor._empty([len], 'int32');
+  resolveGenerator('randperm', o.generator)._perm(t._st.data as Int32Array);
+  const dt = o.dtype ?? 'int32';
+  return finish(dt === 'int32' ? t : t.to(dt), o);
+}

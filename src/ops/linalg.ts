@@ -1,0 +1,85 @@
+// matmul as torch.matmul: 1-D, 2-D and batched N-D with broadcast batch dims. Transposed
+// operands (views) reach the GEMM as strides and are never copied.
+import { native } from '../native';
+import { promote } from '../dtype';
+import { Tensor, metaBuffer } from '../tensor';
+import { broadcastShapes, shapeStr } from '../shape';
+import { checkFloat, checkTensor, method, op } from './util';
+import { sumTo } from './reduce';
+
+function batchStrides(t: Tensor, batch: number[]): number[] {
+  const tb = t.ndim - 2;
+  const lead = batch.length - tb;
+  return batch.map((s, d) => (d < lead || (t.shape[d - lead] === 1 && s !== 1) ? 0 : t._strides[d - lead]));
+}
+
+const matmulOp = op('matmul', {
+  forward(ctx, a: Tensor, b: Tensor) {
+    const batch = broadcastShapes('matmul', a.shape.slice(0, -2), b.shape.slice(0, -2));
+    const m = a.shape[a.ndim - 2];
+    const k = a.shape[a.ndim - 1];
+    const n = b.shape[b.ndim - 1];
+    const out = Tensor._empty([...batch, m, n], a.dtype);
+    const nb = batch.length;
+    const meta = metaBuffer(1 + nb + 5 + 3 + nb + 3 + nb + 2 + nb);
+    let i = 0;
+    meta[i++] = nb;
+    for (const s of batch) meta[i++] = s;
+    meta[i++] = m;
+    meta[i++] = n;
+    meta[i++] = k;
+    meta[i++] = 1;
+    meta[i++] = 0;
+    for (const t of [a, b]) {
+      meta[i++] = t._off;
+      meta[i++] = t._strides[t.ndim - 2];
+      meta[i++] = t._strides[t.ndim - 1];
+      for (const s of batchStrides(t, batch)) meta[i++] = s;
+    }
+    meta[i++] = 0;
+    meta[i++] = n;
+    for (const s of out._strides.slice(0, nb)) meta[i++] = s;
+    native.gemm(a._st.data, b._st.data, out._st.data, meta);
+    ctx.save(a, b);
+    return out;
+  },
+  backward(ctx, g) {
+    const [a, b] = ctx.saved;
+    return [
+      ctx.needsInputGrad[0] ? sumTo(matmul(g, b.transpose(-1, -2)), a.shape) : null,
+      ctx.needsInputGrad[1] ? sumTo(matmul(a.transpose(-1, -2), g), b.shape) : null,
+    ];
+  },
+});
+
+export function matmul(x: Tensor, y: Tensor): Tensor {
+  checkTensor('matmul', x, 'first operand');
+  checkTensor('matmul', y, 'second operand');
+  if (x.ndim === 0 || y.ndim === 0) {
+    throw new RangeError(`matmul: both operands need at least 1 dim, got shapes ${shapeStr(x.shape)} and ${shapeStr(y.shape)}`);
+  }
+  const dt = promote(x.dtype, y.dtype);
+  let a = x.dtype === dt ? x : x.to(dt);
+  let b = y.dtype === dt ? y : y.to(dt);
+  checkFloat('matmul', a);
+  const ka = a.shape[a.ndim - 1];
+  const kb = b.ndim === 1 ? b.shape[0] : b.shape[b.ndim - 2];
+  if (ka !== kb) {
+    throw new RangeError(`matmul: shapes ${shapeStr(x.shape)} and ${shapeStr(y.shape)} cannot be multiplied (${ka} != ${kb})`);
+  }
+  const vecA = a.ndim === 1;
+  const vecB = b.ndim === 1;
+  if (vecA) a = a.unsqueeze(0);
+  if (vecB) b = b.unsqueeze(1);
+  let out = matmulOp(a, b);
+  if (vecB) out = out.squeeze(-1);
+  if (vecA) out = out.squeeze(vecB ? -1 : -2);
+  return out;
+}
+
+declare module '../tensor' {
+  interface Tensor {
+    matmul(other: Tensor): Tensor;
+  }
+}
+method('matmul', matmul);

@@ -1,0 +1,244 @@
+// Reductions over one, several or all dims, with keepDim; argmax/argmin give int32 indices.
+import { native, ReduceOp } from '../native';
+import { Tensor, metaBuffer } from '../tensor';
+import { normDim, sameShape, shapeStr } from '../shape';
+import { checkFloat, checkTensor, method, op } from './util';
+import { where } from './elementwise';
+
+export type Dims = number | number[] | null | undefined;
+
+interface Plan {
+  dims: number[];
+  outShape: number[];
+  /** The output shape with reduced dims kept as 1 (what backward expands from). */
+  keptShape: number[];
+  count: number;
+}
+
+function plan(name: string, x: Tensor, dim: Dims, keepDim: boolean): Plan {
+  if (typeof keepDim !== 'boolean') throw new TypeError(`${name}: keepDim must be a boolean`);
+  const nd = x.ndim;
+  let dims: number[];
+  if (dim === undefined || dim === null || (Array.isArray(dim) && dim.length === 0)) {
+    dims = [...Array(nd).keys()];
+  } else {
+    const list = Array.isArray(dim) ? dim : [dim];
+    dims = list.map((d) => normDim(name, d, nd, x.shape));
+    if (new Set(dims).size !== dims.length) throw new RangeError(`${name}: dim ${JSON.stringify(dim)} repeats a dim`);
+    if (nd === 0) dims = [];
+  }
+  const red = new Set(dims);
+  const keptShape = x.shape.map((s, d) => (red.has(d) ? 1 : s));
+  const outShape = keepDim ? keptShape : x.shape.filter((_, d) => !red.has(d));
+  let count = 1;
+  for (const d of dims) count *= x.shape[d];
+  return { dims: [...red].sort((a, b) => a - b), outShape, keptShape, count };
+}
+
+function reduceForward(code: ReduceOp, x: Tensor, p: Plan, param = 0): Tensor {
+  const red = new Set(p.dims);
+  const kept = [...Array(x.ndim).keys()].filter((d) => !red.has(d));
+  const nk = kept.length;
+  const nr = p.dims.length;
+  const m = metaBuffer(3 + 2 * (nk + nr));
+  let i = 0;
+  m[i++] = nk;
+  for (const d of kept) m[i++] = x.shape[d];
+  m[i++] = nr;
+  for (const d of p.dims) m[i++] = x.shape[d];
+  m[i++] = x._off;
+  for (const d of kept) m[i++] = x._strides[d];
+  for (const d of p.dims) m[i++] = x._strides[d];
+  const arg = code === ReduceOp.ArgMax || code === ReduceOp.ArgMin;
+  const out = Tensor._empty(p.outShape, arg ? 'int32' : x.dtype);
+  native.reduce(code, out._st.data, x._st.data, m, param);
+  return out;
+}
+
+/** Expands a reduced gradient back over the input's shape (a view, no copy). */
+function expandBack(g: Tensor, p: Plan, shape: readonly number[]): Tensor {
+  return g.reshape(p.keptShape).expand(shape.slice());
+}
+
+/** Sums a broadcast gradient back to `shape` (the reverse of broadcasting). */
+export function sumTo(g: Tensor, shape: readonly number[]): Tensor {
+  if (sameShape(g.shape, shape)) return g;
+  const lead = g.ndim - shape.length;
+  const dims: number[] = [];
+  for (let d = 0; d < g.ndim; d++) {
+    if (d < lead || (shape[d - lead] === 1 && g.shape[d] !== 1)) dims.push(d);
+  }
+  const s = dims.length ? sum(g, dims, true) : g;
+  return s.reshape(shape);
+}
+
+function reduction(name: string, code: ReduceOp, rule: (g: Tensor, x: Tensor, y: Tensor, p: Plan, param: number) => Tensor) {
+  const f = op(name, {
+    forward(ctx, x: Tensor, p: Plan, param: number) {
+      const y = reduceForward(code, x, p, param);
+      ctx.save(x, y);
+      ctx.plan = p;
+      ctx.param = param;
+      return y;
+    },
+    backward(ctx, g) {
+      const [x, y] = ctx.saved;
+      return [rule(g, x, y, ctx.plan as Plan, ctx.param as number)];
+    },
+  });
+  return (x: Tensor, dim: Dims, keepDim: boolean, param = 0) => {
+    checkFloat(name, checkTensor(name, x));
+    return f(x, plan(name, x, dim, keepDim), param);
+  };
+}
+
+const sumOp = reduction('sum', ReduceOp.Sum, (g, x, _y, p) => expandBack(g, p, x.shape));
+const meanOp = reduction('mean', ReduceOp.Mean, (g, x, _y, p) => expandBack(g.div(p.count), p, x.shape));
+const logsumexpOp = reduction('logsumexp', ReduceOp.LogSumExp, (g, x, y, p) =>
+  expandBack(g, p, x.shape).mul(x.sub(expandBack(y, p, x.shape)).exp()),
+);
+
+// max/min (amax/amin semantics): ties share the gradient evenly, as in PyTorch.
+const extremumRule = (g: Tensor, x: Tensor, y: Tensor, p: Plan): Tensor => {
+  const mask = x.eq(expandBack(y, p, x.shape));
+  const count = sum(mask, p.dims, true);
+  return expandBack(g, p, x.shape).mul(mask).div(count);
+};
+const maxOp = reduction('max', ReduceOp.Max, extremumRule);
+const minOp = reduction('min', ReduceOp.Min, extremumRule);
+
+// Product: the gradient of x_i is the product of the others, exact when zeros are present.
+const prodOp = reduction('prod', ReduceOp.Prod, (g, x, y, p) => {
+  const zero = x.eq(0);
+  const safeX = where(zero, 1, x);
+  const nonzeroProd = prod(safeX, p.dims, true);
+  const zeros = sum(zero, p.dims, true);
+  const others = where(zero, where(zeros.eq(1), nonzeroProd, 0), expandBack(y, p, x.shape).div(safeX));
+  return expandBack(g, p, x.shape).mul(others);
+});
+
+const varOp = reduction('var', ReduceOp.Var, (g, x, _y, p, correction) => {
+  const centered = x.sub(mean(x, p.dims, true));
+  return expandBack(g, p, x.shape).mul(centered).mul(2 / Math.max(p.count - correction, 0));
+});
+
+const normOp = reduction('norm', ReduceOp.Norm, (g, x, y, p, ord) => {
+  const ge = expandBack(g, p, x.shape);
+  const ye = expandBack(y, p, x.shape);
+  if (ord === 0) return x.mul(0);
+  if (ord === 1) return ge.mul(x.sign());
+  if (ord === Infinity || ord === -Infinity) {
+    const mask = x.abs().eq(ye);
+    return ge.mul(x.sign()).mul(mask).div(sum(mask, p.dims, true));
+  }
+  if (ord === 2) return ge.mul(x).div(where(ye.eq(0), Infinity, ye));
+  // x |x|^(p-2) / y^(p-1), with 0 where y == 0
+  const scale = x.abs().pow(ord - 2).mul(x);
+  return ge.mul(scale).div(where(ye.eq(0), Infinity, ye.pow(ord - 1)));
+});
+
+export function sum(x: Tensor, dim?: Dims, keepDim = false): Tensor {
+  checkTensor('sum', x);
+  if (x.dtype === 'int32') {
+    // Integer sums are exact in float64 up to 2^53, then cast back.
+    return sum(x.to('float64'), dim, keepDim).to('int32');
+  }
+  return sumOp(x, dim, keepDim);
+}
+export function mean(x: Tensor, dim?: Dims, keepDim = false): Tensor {
+  return meanOp(x, dim, keepDim);
+}
+export function prod(x: Tensor, dim?: Dims, keepDim = false): Tensor {
+  return prodOp(x, dim, keepDim);
+}
+export function logsumexp(x: Tensor, dim?: Dims, keepDim = false): Tensor {
+  return logsumexpOp(x, dim, keepDim);
+}
+
+function nonEmpty(name: string, x: Tensor, dim: Dims): void {
+  checkTensor(name, x);
+  const p = plan(name, x, dim, false);
+  if (p.count === 0 && x.size === 0 && p.outShape.every((s) => s > 0)) {
+    throw new RangeError(`${name}: cannot reduce over an empty dim (input shape ${shapeStr(x.shape)})`);
+  }
+}
+
+export function max(x: Tensor, dim?: Dims, keepDim = false): Tensor {
+  nonEmpty('max', x, dim);
+  return maxOp(x, dim, keepDim);
+}
+export function min(x: Tensor, dim?: Dims, keepDim = false): Tensor {
+  nonEmpty('min', x, dim);
+  return minOp(x, dim, keepDim);
+}
+
+export interface VarOptions {
+  correction?: number;
+  keepDim?: boolean;
+}
+
+function varArgs(name: string, keepDimOrOpts: boolean | VarOptions): [boolean, number] {
+  const opts = typeof keepDimOrOpts === 'boolean' ? { keepDim: keepDimOrOpts } : keepDimOrOpts ?? {};
+  const c = opts.correction ?? 1;
+  if (typeof c !== 'number' || !Number.isFinite(c) || c < 0) throw new RangeError(`${name}: correction must be a non-negative number`);
+  return [opts.keepDim ?? false, c];
+}
+
+/** Variance with Bessel's correction by default: `var(dim?, keepDim | {correction = 1, keepDim})`. */
+export function variance(x: Tensor, dim?: Dims, keepDimOrOpts: boolean | VarOptions = false): Tensor {
+  return varOp(x, dim, ...varArgs('var', keepDimOrOpts));
+}
+export function std(x: Tensor, dim?: Dims, keepDimOrOpts: boolean | VarOptions = false): Tensor {
+  checkTensor('std', x);
+  return variance(x, dim, keepDimOrOpts).sqrt();
+}
+
+export function norm(x: Tensor, p: number = 2, dim?: Dims, keepDim = false): Tensor {
+  if (typeof p !== 'number' || Number.isNaN(p)) throw new TypeError('norm: p must be a number');
+  return normOp(x, dim, keepDim, p);
+}
+
+function argReduce(name: string, code: ReduceOp) {
+  return (x: Tensor, dim?: number | null, keepDim = false): Tensor => {
+    checkTensor(name, x);
+    if (dim !== undefined && dim !== null && typeof dim !== 'number') throw new TypeError(`${name}: dim must be a number`);
+    const t = x.dtype === 'int32' ? x.to('float64') : x;
+    if (dim === undefined || dim === null) {
+      if (t.size === 0) throw new RangeError(`${name}: cannot take ${name} of an empty tensor`);
+      return reduceForward(code, t.reshape(-1), plan(name, t.reshape(-1), 0, false)).reshape(keepDim ? t.shape.map(() => 1) : []);
+    }
+    const p = plan(name, t, dim, keepDim);
+    if (p.count === 0) throw new RangeError(`${name}: cannot reduce over an empty dim (input shape ${shapeStr(x.shape)})`);
+    return reduceForward(code, t, p);
+  };
+}
+export const argmax = argReduce('argmax', ReduceOp.ArgMax);
+export const argmin = argReduce('argmin', ReduceOp.ArgMin);
+
+declare module '../tensor' {
+  interface Tensor {
+    sum(dim?: Dims, keepDim?: boolean): Tensor;
+    mean(dim?: Dims, keepDim?: boolean): Tensor;
+    prod(dim?: Dims, keepDim?: boolean): Tensor;
+    logsumexp(dim?: Dims, keepDim?: boolean): Tensor;
+    max(dim?: Dims, keepDim?: boolean): Tensor;
+    min(dim?: Dims, keepDim?: boolean): Tensor;
+    var(dim?: Dims, keepDimOrOpts?: boolean | VarOptions): Tensor;
+    std(dim?: Dims, keepDimOrOpts?: boolean | VarOptions): Tensor;
+    norm(p?: number, dim?: Dims, keepDim?: boolean): Tensor;
+    argmax(dim?: number | null, keepDim?: boolean): Tensor;
+    argmin(dim?: number | null, keepDim?: boolean): Tensor;
+  }
+}
+
+method('sum', sum);
+method('mean', mean);
+method('prod', prod);
+method('logsumexp', logsumexp);
+method('max', max);
+method('min', min);
+method('var', variance);
+method('std', std);
+method('norm', norm);
+method('argmax', argmax);
+method('argmin', argmin);
