@@ -72,18 +72,24 @@ export function sumTo(g: Tensor, shape: readonly number[]): Tensor {
   return s.reshape(shape);
 }
 
-function reduction(name: string, code: ReduceOp, rule: (g: Tensor, x: Tensor, y: Tensor, p: Plan, param: number) => Tensor) {
+type ReduceRule = (g: Tensor, x: Tensor, y: Tensor, p: Plan, param: number) => Tensor;
+
+/** A null rule (sum, mean) needs only the input's shape, so nothing is saved. */
+function reduction(name: string, code: ReduceOp, rule: ReduceRule | null) {
+  const shapeOnly = rule === null;
   const f = op(name, {
     forward(ctx, x: Tensor, p: Plan, param: number) {
       const y = reduceForward(code, x, p, param);
-      ctx.save(x, y);
+      if (shapeOnly) ctx.inShape = x.shape;
+      else ctx.save(x, y);
       ctx.plan = p;
       ctx.param = param;
       return y;
     },
     backward(ctx, g) {
+      if (shapeOnly) return [expandBack(g, ctx.plan as Plan, ctx.inShape as number[]).mul(code === ReduceOp.Mean ? 1 / (ctx.plan as Plan).count : 1)];
       const [x, y] = ctx.saved;
-      return [rule(g, x, y, ctx.plan as Plan, ctx.param as number)];
+      return [rule!(g, x, y, ctx.plan as Plan, ctx.param as number)];
     },
   });
   return (x: Tensor, dim: Dims, keepDim: boolean, param = 0) => {
@@ -92,8 +98,8 @@ function reduction(name: string, code: ReduceOp, rule: (g: Tensor, x: Tensor, y:
   };
 }
 
-const sumOp = reduction('sum', ReduceOp.Sum, (g, x, _y, p) => expandBack(g, p, x.shape));
-const meanOp = reduction('mean', ReduceOp.Mean, (g, x, _y, p) => expandBack(g.div(p.count), p, x.shape));
+const sumOp = reduction('sum', ReduceOp.Sum, null);
+const meanOp = reduction('mean', ReduceOp.Mean, null);
 const logsumexpOp = reduction('logsumexp', ReduceOp.LogSumExp, (g, x, y, p) =>
   expandBack(g, p, x.shape).mul(x.sub(expandBack(y, p, x.shape)).exp()),
 );
