@@ -40,7 +40,8 @@ export interface GradcheckReport {
   message: string | null;
 }
 
-type Fn = (...args: unknown[]) => Tensor | Tensor[];
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Fn = (...args: any[]) => Tensor | Tensor[];
 
 function unravel(i: number, shape: readonly number[]): number[] {
   const idx = new Array<number>(shape.length);
