@@ -67,6 +67,13 @@ export function matmul(x: Tensor, y: Tensor): Tensor {
   if (ka !== kb) {
     throw new RangeError(`matmul: shapes ${shapeStr(x.shape)} and ${shapeStr(y.shape)} cannot be multiplied (${ka} != ${kb})`);
   }
+  const batchA = a.ndim > 2 ? a.shape.slice(0, -2) : [];
+  const batchB = b.ndim > 2 ? b.shape.slice(0, -2) : [];
+  try {
+    broadcastShapes('matmul', batchA, batchB);
+  } catch {
+    throw new RangeError(`matmul: the batch dims of shapes ${shapeStr(x.shape)} and ${shapeStr(y.shape)} cannot be broadcast together`);
+  }
   const vecA = a.ndim === 1;
   const vecB = b.ndim === 1;
   if (vecA) a = a.unsqueeze(0);

@@ -145,17 +145,14 @@ const normOp = reduction('norm', ReduceOp.Norm, (g, x, y, p, ord) => {
 
 export function sum(x: Tensor, dim?: Dims, keepDim = false): Tensor {
   checkTensor('sum', x);
-  if (x.dtype === 'int32') {
-    // Integer sums are exact in float64 up to 2^53, then cast back.
-    return sum(x.to('float64'), dim, keepDim).to('int32');
-  }
-  return sumOp(x, dim, keepDim);
+  return viaFloat64(x, (t) => sumOp(t, dim, keepDim));
 }
 export function mean(x: Tensor, dim?: Dims, keepDim = false): Tensor {
   return meanOp(x, dim, keepDim);
 }
 export function prod(x: Tensor, dim?: Dims, keepDim = false): Tensor {
-  return prodOp(x, dim, keepDim);
+  checkTensor('prod', x);
+  return viaFloat64(x, (t) => prodOp(t, dim, keepDim));
 }
 export function logsumexp(x: Tensor, dim?: Dims, keepDim = false): Tensor {
   return logsumexpOp(x, dim, keepDim);
@@ -163,19 +160,23 @@ export function logsumexp(x: Tensor, dim?: Dims, keepDim = false): Tensor {
 
 function nonEmpty(name: string, x: Tensor, dim: Dims): void {
   checkTensor(name, x);
-  const p = plan(name, x, dim, false);
-  if (p.count === 0 && x.size === 0 && p.outShape.every((s) => s > 0)) {
-    throw new RangeError(`${name}: cannot reduce over an empty dim (input shape ${shapeStr(x.shape)})`);
+  if (plan(name, x, dim, false).count === 0) {
+    throw new RangeError(`${name}: cannot reduce over an empty dim (input shape ${shapeStr(x.shape)}, dim ${JSON.stringify(dim ?? null)})`);
   }
+}
+
+/** int32 inputs reduce exactly in float64 and come back as int32 (no gradients for int32). */
+function viaFloat64(x: Tensor, f: (t: Tensor) => Tensor): Tensor {
+  return x.dtype === 'int32' ? f(x.to('float64')).to('int32') : f(x);
 }
 
 export function max(x: Tensor, dim?: Dims, keepDim = false): Tensor {
   nonEmpty('max', x, dim);
-  return maxOp(x, dim, keepDim);
+  return viaFloat64(x, (t) => maxOp(t, dim, keepDim));
 }
 export function min(x: Tensor, dim?: Dims, keepDim = false): Tensor {
   nonEmpty('min', x, dim);
-  return minOp(x, dim, keepDim);
+  return viaFloat64(x, (t) => minOp(t, dim, keepDim));
 }
 
 export interface VarOptions {

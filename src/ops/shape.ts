@@ -325,6 +325,7 @@ export function stack(tensors: Tensor[], dim = 0): Tensor {
 
 export function split(x: Tensor, sizeOrSizes: number | number[], dim = 0): Tensor[] {
   checkTensor('split', x);
+  if (x.ndim === 0) throw new RangeError('split: expects a tensor with at least 1 dim, got a 0-d tensor');
   const d = normDim('split', dim, x.ndim, x.shape);
   const n = x.shape[d];
   let sizes: number[];
@@ -352,8 +353,11 @@ export function chunk(x: Tensor, chunks: number, dim = 0): Tensor[] {
   checkTensor('chunk', x);
   const c = checkInt('chunk', chunks, 'chunks');
   if (c <= 0) throw new RangeError(`chunk: chunks must be positive, got ${chunks}`);
+  if (x.ndim === 0) throw new RangeError('chunk: expects a tensor with at least 1 dim, got a 0-d tensor');
   const d = normDim('chunk', dim, x.ndim, x.shape);
-  return split(x, Math.max(1, Math.ceil(x.shape[d] / c)), d);
+  // As in PyTorch, an empty dim gives `chunks` empty pieces.
+  if (x.shape[d] === 0) return Array.from({ length: c }, () => narrow(x, d, 0, 0));
+  return split(x, Math.ceil(x.shape[d] / c), d);
 }
 
 declare module '../tensor' {
