@@ -56,8 +56,9 @@ class Pool {
     t_in_pool_job = false;
   }
 
-  void loop() {
-    uint64_t seen = 0;
+  // `seen` starts at the generation current when the worker was created, so a worker added by
+  // resize() never mistakes an old job for a new one.
+  void loop(uint64_t seen) {
     for (;;) {
       {
         std::unique_lock<std::mutex> lk(m_);
@@ -73,7 +74,8 @@ class Pool {
 
   void start(int n) {
     quit_ = false;
-    for (int i = 1; i < n; ++i) workers_.emplace_back([this] { loop(); });
+    const uint64_t g = generation_;
+    for (int i = 1; i < n; ++i) workers_.emplace_back([this, g] { loop(g); });
   }
 
   void stop() {

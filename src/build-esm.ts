@@ -11,4 +11,7 @@ const js =
   `export { ${names.map((n, i) => `e${i} as ${n}`).join(', ')} };\n` +
   `export default tg;\n`;
 fs.writeFileSync(path.join(__dirname, 'index.mjs'), js);
-fs.writeFileSync(path.join(__dirname, 'index.d.mts'), `export * from './index.js';\n`);
+fs.writeFileSync(
+  path.join(__dirname, 'index.d.mts'),
+  `import * as tg from './index.js';\nexport * from './index.js';\nexport default tg;\n`,
+);

@@ -11,14 +11,18 @@ export class Generator {
   private _seed = 0n;
 
   constructor(seed: number | bigint = DEFAULT_SEED) {
-    this.manualSeed(seed);
+    this._seedWith('Generator', seed);
   }
 
   manualSeed(seed: number | bigint): this {
+    return this._seedWith('manualSeed', seed);
+  }
+
+  private _seedWith(op: string, seed: number | bigint): this {
     let s: bigint;
     if (typeof seed === 'bigint') s = seed;
     else if (typeof seed === 'number' && Number.isSafeInteger(seed)) s = BigInt(seed);
-    else throw new TypeError(`manualSeed: seed must be an integer (number or bigint), got ${String(seed)}`);
+    else throw new TypeError(`${op}: seed must be an integer (number or bigint), got ${String(seed)}`);
     s = BigInt.asUintN(64, s);
     this._seed = s;
     this._k0 = Number(s & 0xffffffffn);

@@ -26,6 +26,7 @@ export class Tensor {
 
   /** @internal */
   constructor(st: Storage, shape: readonly number[], strides: readonly number[], off: number, dtype: DType) {
+    if (!(st instanceof Storage)) throw new TypeError('Tensor: create tensors with tg.tensor(), tg.zeros() and the other creation functions');
     this._st = st;
     this._shape = Object.freeze(shape.slice());
     this._strides = strides;

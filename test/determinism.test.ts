@@ -38,3 +38,14 @@ describe('thread-count independence', () => {
     });
   }
 });
+
+describe('thread pool', () => {
+  it('survives resizing between jobs (a new worker must not replay an old job)', () => {
+    for (let i = 0; i < 1500; i++) {
+      tg.setNumThreads(1 + (i % 2));
+      tg.rand([40000]).exp();
+    }
+    tg.setNumThreads(Number(process.env.TAPEGRAD_NUM_THREADS ?? 2));
+    expect(tg.getNumThreads()).toBe(Number(process.env.TAPEGRAD_NUM_THREADS ?? 2));
+  });
+});

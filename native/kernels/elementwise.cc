@@ -190,7 +190,7 @@ Napi::Value Copy(const Napi::CallbackInfo& info) {
     };
     if (arr[1].dtype == DType::F32) check(arr[1].as<float>());
     else check(arr[1].as<double>());
-    if (bad.load()) throw_range(info.Env(), "to(int32): values must be finite and within the int32 range");
+    if (bad.load()) throw_range(info.Env(), "copy: float values converted to int32 must be finite and within the int32 range");
   }
   switch (arr[0].dtype) {
     case DType::F32: run_copy_from<float>(l, arr); break;

@@ -194,6 +194,7 @@ export function gradcheck(fn: Fn, inputs: unknown, opts: GradcheckOptions = {}):
 
 /** Checks second derivatives: gradcheck of the function (inputs, gradOutputs) -> input gradients. */
 export function gradgradcheck(fn: Fn, inputs: unknown, opts: GradcheckOptions = {}): boolean {
+  if (typeof fn !== 'function') throw new TypeError('gradgradcheck: fn must be a function');
   const list = Array.isArray(inputs) ? inputs : [inputs];
   const outs = evalOutputs(fn, list);
   const gen = new Generator(20240602);

@@ -22,7 +22,7 @@ const castOp = op('to', {
   forward(ctx, x: Tensor, dtype: DType) {
     ctx.inDtype = x.dtype;
     const out = Tensor._empty(x.shape, dtype);
-    copyInto(out, x);
+    copyInto(out, x, 'to');
     return out;
   },
   backward(ctx, g) {
@@ -73,6 +73,9 @@ function checkInPlace(name: string, self: Tensor, other?: Tensor): void {
 
 /** `other` broadcast to self's shape, in self's dtype, and not aliasing self in another layout. */
 function inPlaceOperand(name: string, self: Tensor, other: Tensor | number): Tensor {
+  if (typeof other === 'number' && self.dtype === 'int32' && !Number.isInteger(other)) {
+    throw new TypeError(`${name}: cannot write a non-integer result (${other}) into an int32 tensor`);
+  }
   let o = typeof other === 'number' ? scalarTensor(other, self.dtype) : checkTensor(name, other, 'other');
   if (!sameShape(broadcastShapes(name, self.shape, o.shape), self.shape)) {
     throw new RangeError(`${name}: shape ${shapeStr(o.shape)} cannot be broadcast to the in-place target's shape ${shapeStr(self.shape)}`);
@@ -126,7 +129,7 @@ export function copy_(self: Tensor, src: Tensor): Tensor {
   checkInPlace('copy_', self, src);
   let s = src;
   if (s._st === self._st) s = s.clone();
-  copyInto(self, s);
+  copyInto(self, s, 'copy_');
   self._bump();
   return self;
 }

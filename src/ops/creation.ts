@@ -27,8 +27,11 @@ function options(op: string, o: unknown): RandomOptions & { shape?: number[] } {
   return opts;
 }
 
-function finish(t: Tensor, opts: CreateOptions): Tensor {
-  if (opts.requiresGrad) t.requiresGrad_(true);
+function finish(t: Tensor, opts: CreateOptions, op: string): Tensor {
+  if (opts.requiresGrad) {
+    if (t.dtype === 'int32') throw new TypeError(`${op}: only float32 and float64 tensors can require gradients (got int32)`);
+    t.requiresGrad_(true);
+  }
   return t;
 }
 
@@ -57,16 +60,27 @@ function shapeAndOptions(op: string, args: unknown[]): [number[], RandomOptions]
   return [checkShape(op, shape), options(op, opts)];
 }
 
-function inferNested(data: unknown, shape: number[], flat: number[], depth: number, path: string): void {
-  if (Array.isArray(data)) {
-    if (shape.length === depth) shape.push(data.length);
-    else if (shape[depth] !== data.length || shape.length < depth) {
-      throw new RangeError(`tensor: nested arrays are ragged at ${path} (length ${data.length}, expected ${shape[depth]})`);
+/** Shape of nested arrays, taken from the first element at each depth, then checked everywhere. */
+function nestedShape(data: unknown[]): number[] {
+  const shape: number[] = [];
+  let cur: unknown = data;
+  while (Array.isArray(cur)) {
+    shape.push(cur.length);
+    cur = cur[0];
+  }
+  return shape;
+}
+
+function flattenNested(data: unknown, shape: number[], flat: number[], depth: number, path: string): void {
+  if (depth < shape.length) {
+    if (!Array.isArray(data) || data.length !== shape[depth]) {
+      const got = Array.isArray(data) ? `an array of length ${data.length}` : 'a number';
+      throw new RangeError(`tensor: nested arrays are ragged at ${path}: expected an array of length ${shape[depth]}, got ${got}`);
     }
-    data.forEach((d, i) => inferNested(d, shape, flat, depth + 1, `${path}[${i}]`));
+    data.forEach((d, i) => flattenNested(d, shape, flat, depth + 1, `${path}[${i}]`));
     return;
   }
-  if (depth !== shape.length) throw new RangeError(`tensor: nested arrays are ragged at ${path}`);
+  if (Array.isArray(data)) throw new RangeError(`tensor: nested arrays are ragged at ${path}: expected a number, got an array`);
   if (typeof data === 'boolean') flat.push(data ? 1 : 0);
   else if (typeof data === 'number') flat.push(data);
   else throw new TypeError(`tensor: element ${path} is ${data === null ? 'null' : typeof data}, expected a number`);
@@ -89,9 +103,9 @@ export function tensor(data: unknown, opts?: CreateOptions & { shape?: number[] 
     src = Float64Array.of(Number(data));
     shape = [];
   } else if (Array.isArray(data)) {
-    shape = [];
+    shape = nestedShape(data);
     const flat: number[] = [];
-    inferNested(data, shape, flat, 0, 'data');
+    flattenNested(data, shape, flat, 0, 'data');
     src = Float64Array.from(flat);
   } else {
     throw new TypeError(`tensor: data must be a number, a nested array, a typed array or a Tensor, got ${data === null ? 'null' : typeof data}`);
@@ -106,26 +120,33 @@ export function tensor(data: unknown, opts?: CreateOptions & { shape?: number[] 
   checkShape('tensor', shape);
   const srcIsTyped = data instanceof Float32Array || data instanceof Float64Array || data instanceof Int32Array || data instanceof Tensor;
   const dtype = o.dtype ?? (srcIsTyped ? dtypeOfArray(src) : 'float32');
-  return finish(fromTyped(castArray(src, dtype), shape), o);
+  return finish(fromTyped(castArray(src, dtype), shape), o, 'tensor');
 }
 
-export function full(shape: number[] | number, value: number, opts?: CreateOptions): Tensor {
-  const s = checkShape('full', typeof shape === 'number' ? [shape] : shape);
-  if (typeof value !== 'number') throw new TypeError('full: value must be a number');
-  const o = options('full', opts);
+function filled(op: string, shape: readonly number[], value: number, opts: unknown): Tensor {
+  const s = checkShape(op, shape);
+  if (typeof value !== 'number') throw new TypeError(`${op}: value must be a number`);
+  const o = options(op, opts);
+  if (o.dtype === 'int32' && !(Number.isInteger(value) && Math.abs(value) < 2 ** 31)) {
+    throw new RangeError(`${op}: an int32 tensor needs an integer value in the int32 range, got ${value}`);
+  }
   const t = Tensor._empty(s, o.dtype ?? 'float32');
   if (value !== 0) t._fill(value);
-  return finish(t, o);
+  return finish(t, o, op);
+}
+
+export function full(shape: readonly number[] | number, value: number, opts?: CreateOptions): Tensor {
+  return filled('full', typeof shape === 'number' ? [shape] : shape, value, opts);
 }
 
 export function zeros(...args: (number | readonly number[] | CreateOptions)[]): Tensor {
   const [shape, o] = shapeAndOptions('zeros', args);
-  return full(shape, 0, o);
+  return filled('zeros', shape, 0, o);
 }
 
 export function ones(...args: (number | readonly number[] | CreateOptions)[]): Tensor {
   const [shape, o] = shapeAndOptions('ones', args);
-  return full(shape, 1, o);
+  return filled('ones', shape, 1, o);
 }
 
 function likeOptions(op: string, x: Tensor, opts?: CreateOptions): CreateOptions {
@@ -135,11 +156,13 @@ function likeOptions(op: string, x: Tensor, opts?: CreateOptions): CreateOptions
 }
 
 export function zerosLike(x: Tensor, opts?: CreateOptions): Tensor {
-  return full(x.shape.slice(), 0, likeOptions('zerosLike', x, opts));
+  const o = likeOptions('zerosLike', x, opts);
+  return filled('zerosLike', x.shape, 0, o);
 }
 
 export function onesLike(x: Tensor, opts?: CreateOptions): Tensor {
-  return full(x.shape.slice(), 1, likeOptions('onesLike', x, opts));
+  const o = likeOptions('onesLike', x, opts);
+  return filled('onesLike', x.shape, 1, o);
 }
 
 function finiteNumber(op: string, v: unknown, what: string): number {
@@ -167,7 +190,7 @@ export function arange(start: number, end?: number | CreateOptions, step?: numbe
   const values = new Float64Array(n);
   for (let i = 0; i < n; i++) values[i] = s + i * st;
   const oo = options('arange', o);
-  return finish(fromTyped(castArray(values, oo.dtype ?? 'float32'), [n]), oo);
+  return finish(fromTyped(castArray(values, oo.dtype ?? 'float32'), [n]), oo, 'arange');
 }
 
 export function linspace(start: number, end: number, steps: number, opts?: CreateOptions): Tensor {
@@ -179,8 +202,9 @@ export function linspace(start: number, end: number, steps: number, opts?: Creat
   // Symmetric evaluation from both ends, as PyTorch does, so the last element is exactly `end`.
   const half = Math.floor(n / 2);
   for (let i = 0; i < n; i++) values[i] = i < half ? s + step * i : e - step * (n - 1 - i);
+  if (n === 1) values[0] = s;
   const o = options('linspace', opts);
-  return finish(fromTyped(castArray(values, o.dtype ?? 'float32'), [n]), o);
+  return finish(fromTyped(castArray(values, o.dtype ?? 'float32'), [n]), o, 'linspace');
 }
 
 export function eye(n: number, m?: number | CreateOptions, opts?: CreateOptions): Tensor {
@@ -192,7 +216,7 @@ export function eye(n: number, m?: number | CreateOptions, opts?: CreateOptions)
   const oo = options('eye', o);
   const t = Tensor._empty([r, c], oo.dtype ?? 'float32');
   for (let i = 0; i < Math.min(r, c); i++) t._st.data[i * c + i] = 1;
-  return finish(t, oo);
+  return finish(t, oo, 'eye');
 }
 
 export function rand(...args: (number | readonly number[] | RandomOptions)[]): Tensor {
@@ -201,7 +225,7 @@ export function rand(...args: (number | readonly number[] | RandomOptions)[]): T
   if (dt === 'int32') throw new TypeError('rand: dtype must be float32 or float64');
   const t = Tensor._empty(shape, dt);
   resolveGenerator('rand', o.generator)._uniform(t._st.data, 0, 1);
-  return finish(t, o);
+  return finish(t, o, 'rand');
 }
 
 export function randn(...args: (number | readonly number[] | RandomOptions)[]): Tensor {
@@ -210,7 +234,7 @@ export function randn(...args: (number | readonly number[] | RandomOptions)[]): 
   if (dt === 'int32') throw new TypeError('randn: dtype must be float32 or float64');
   const t = Tensor._empty(shape, dt);
   resolveGenerator('randn', o.generator)._normal(t._st.data, 0, 1);
-  return finish(t, o);
+  return finish(t, o, 'randn');
 }
 
 export function randint(low: number, high: number, shape: number[], opts?: RandomOptions): Tensor {
@@ -222,7 +246,7 @@ export function randint(low: number, high: number, shape: number[], opts?: Rando
   const o = options('randint', opts);
   const t = Tensor._empty(s, o.dtype ?? 'int32');
   resolveGenerator('randint', o.generator)._int(t._st.data, lo, hi);
-  return finish(t, o);
+  return finish(t, o, 'randint');
 }
 
 export function randperm(n: number, opts?: RandomOptions): Tensor {
@@ -231,5 +255,5 @@ export function randperm(n: number, opts?: RandomOptions): Tensor {
   const t = Tensor._empty([len], 'int32');
   resolveGenerator('randperm', o.generator)._perm(t._st.data as Int32Array);
   const dt = o.dtype ?? 'int32';
-  return finish(dt === 'int32' ? t : t.to(dt), o);
+  return finish(dt === 'int32' ? t : t.to(dt), o, 'randperm');
 }

@@ -92,10 +92,11 @@ function reduction(name: string, code: ReduceOp, rule: ReduceRule | null) {
       return [rule!(g, x, y, ctx.plan as Plan, ctx.param as number)];
     },
   });
-  return (x: Tensor, dim: Dims, keepDim: boolean, param = 0) => {
-    checkFloat(name, checkTensor(name, x));
-    return f(x, plan(name, x, dim, keepDim), param);
+  const run = (x: Tensor, dim: Dims, keepDim: boolean, param = 0, caller = name) => {
+    checkFloat(caller, checkTensor(caller, x));
+    return f(x, plan(caller, x, dim, keepDim), param);
   };
+  return run;
 }
 
 const sumOp = reduction('sum', ReduceOp.Sum, null);
@@ -123,10 +124,13 @@ const prodOp = reduction('prod', ReduceOp.Prod, (g, x, y, p) => {
   return expandBack(g, p, x.shape).mul(others);
 });
 
-const varOp = reduction('var', ReduceOp.Var, (g, x, _y, p, correction) => {
+const varReduction = reduction('var', ReduceOp.Var, (g, x, _y, p, correction) => {
   const centered = x.sub(mean(x, p.dims, true));
   return expandBack(g, p, x.shape).mul(centered).mul(2 / Math.max(p.count - correction, 0));
 });
+
+const varOp = (caller: string, x: Tensor, dim: Dims, keepDim: boolean, correction: number): Tensor =>
+  varReduction(x, dim, keepDim, correction, caller);
 
 const normOp = reduction('norm', ReduceOp.Norm, (g, x, y, p, ord) => {
   const ge = expandBack(g, p, x.shape);
@@ -193,11 +197,10 @@ function varArgs(name: string, keepDimOrOpts: boolean | VarOptions): [boolean, n
 
 /** Variance with Bessel's correction by default: `var(dim?, keepDim | {correction = 1, keepDim})`. */
 export function variance(x: Tensor, dim?: Dims, keepDimOrOpts: boolean | VarOptions = false): Tensor {
-  return varOp(x, dim, ...varArgs('var', keepDimOrOpts));
+  return varOp('var', x, dim, ...varArgs('var', keepDimOrOpts));
 }
 export function std(x: Tensor, dim?: Dims, keepDimOrOpts: boolean | VarOptions = false): Tensor {
-  checkTensor('std', x);
-  return variance(x, dim, keepDimOrOpts).sqrt();
+  return varOp('std', x, dim, ...varArgs('std', keepDimOrOpts)).sqrt();
 }
 
 export function norm(x: Tensor, p: number = 2, dim?: Dims, keepDim = false): Tensor {

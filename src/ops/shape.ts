@@ -195,9 +195,16 @@ export function expand(x: Tensor, ...sizes: (number | readonly number[])[]): Ten
 
 // ---- narrow / slice ------------------------------------------------------------------------
 
-/** Writes `src` (broadcast) into the view `dst`. */
-export function copyInto(dst: Tensor, src: Tensor): void {
-  native.copy(dst._st.data, src._st.data, elementwiseMeta(dst.shape, [dst, src]));
+/** Writes `src` (broadcast) into the view `dst`; `op` names the caller in conversion errors. */
+export function copyInto(dst: Tensor, src: Tensor, op = 'copy'): void {
+  try {
+    native.copy(dst._st.data, src._st.data, elementwiseMeta(dst.shape, [dst, src]));
+  } catch (e) {
+    if (e instanceof RangeError && dst.dtype === 'int32') {
+      throw new RangeError(`${op}: float values converted to int32 must be finite and within the int32 range`);
+    }
+    throw e;
+  }
 }
 
 const sliceBackwardOp = op('sliceBackward', {
