@@ -1,5 +1,6 @@
 // W-mem: build a loss and drop it without backward, 100k times; memory must stay flat because
-// the graph is garbage once unreachable. Prints JSON lines: RSS and heap at the start and the end.
+// the graph is garbage once unreachable. Prints JSON lines {"workload","threads","metric","value","unit"}:
+// RSS and heap at the start and the end.
 import { createRequire } from 'node:module';
 const tg = createRequire(import.meta.url)('../dist/index.js');
 
@@ -16,7 +17,8 @@ const step = (withBackward) => {
   }
 };
 const mb = (n) => Math.round((n / 2 ** 20) * 10) / 10;
-const emit = (workload, metric, value, unit) => console.log(JSON.stringify({ workload, metric, value, unit }));
+const threads = tg.getNumThreads(); // not varied here: reported so every bench line has the same fields
+const emit = (workload, metric, value, unit) => console.log(JSON.stringify({ workload, threads, metric, value, unit }));
 
 for (const withBackward of [false, true]) {
   const name = withBackward ? 'graph-with-backward' : 'graph-dropped';

@@ -1,15 +1,20 @@
-// `npm run bench`: runs every benchmark script in this folder; each prints JSON lines
-// {"workload", "metric", "value", "unit"}.
+// `npm run bench`: runs every tapegrad benchmark script in this folder (not compare.mjs, which also
+// needs PyTorch; helpers live in lib/); each prints JSON lines
+// {"workload", "threads", "metric", "value", "unit"}. Exits non-zero if any script fails.
 import { spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const scripts = readdirSync(here).filter((f) => f.endsWith('.mjs') && f !== 'run.mjs').sort();
-let failed = 0;
+const skip = new Set(['run.mjs', 'compare.mjs']);
+const scripts = readdirSync(here)
+  .filter((f) => f.endsWith('.mjs') && !skip.has(f))
+  .sort();
+const failed = [];
 for (const s of scripts) {
   const r = spawnSync(process.execPath, [join(here, s)], { stdio: 'inherit' });
-  if (r.status !== 0) failed++;
+  if (r.status !== 0) failed.push(`${s} (${r.signal ?? `status ${r.status}`})`);
 }
-process.exit(failed ? 1 : 0);
+if (failed.length) console.error(`bench: failed: ${failed.join(', ')}`);
+process.exit(failed.length ? 1 : 0);

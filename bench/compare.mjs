@@ -1,0 +1,73 @@
+// `node bench/compare.mjs [gemm|elementwise|overhead|tiny ...]`: runs tapegrad's W1, W3, W4 and W7
+// scripts and the same workloads in PyTorch (bench/torch_workloads.py under Debian's system python3,
+// which has torch; not the python3 first on PATH), then prints, for each (workload, threads, metric),
+// the ratio as a JSON line with metric "ratio_vs_torch": tapegrad/PyTorch for throughput metrics
+// (GFLOP/s, GB/s, steps/s) and PyTorch/tapegrad for time-per-op metrics, so > 1 always means tapegrad
+// is faster. The raw lines of both are printed first, tagged with "impl". Without torch: a note, exit 0.
+import { spawnSync } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const PYTHON = '/usr/bin/python3';
+const GROUPS = { gemm: 'gemm.mjs', tiny: 'tiny.mjs', elementwise: 'elementwise.mjs', overhead: 'overhead.mjs' };
+const THROUGHPUT_UNITS = new Set(['GFLOP/s', 'GB/s', 'steps/s']);
+const TIME_UNITS = new Set(['ns', 'us', 'ms', 's']);
+
+const probe = spawnSync(PYTHON, ['-c', 'import torch'], { stdio: 'ignore' });
+if (probe.status !== 0) {
+  console.error(`compare: ${PYTHON} cannot import torch (install Debian's python3-torch); nothing to compare`);
+  process.exit(0);
+}
+
+const groups = process.argv.length > 2 ? process.argv.slice(2) : Object.keys(GROUPS);
+for (const g of groups) {
+  if (!(g in GROUPS)) {
+    console.error(`compare: unknown workload group '${g}' (one of ${Object.keys(GROUPS).join(', ')})`);
+    process.exit(2);
+  }
+}
+
+let failed = 0;
+function run(impl, cmd, args, env) {
+  const r = spawnSync(cmd, args, { env: { ...process.env, ...env }, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 26 });
+  if (r.status !== 0) {
+    failed++;
+    console.error(`compare: ${impl} ${args.join(' ')} failed (status ${r.status}${r.signal ? `, ${r.signal}` : ''})`);
+  }
+  const rows = [];
+  for (const line of (r.stdout ?? '').split('\n')) {
+    if (!line.trim()) continue;
+    let row;
+    try {
+      row = JSON.parse(line);
+    } catch {
+      console.error(`compare: ${impl}: not a JSON line: ${line}`);
+      failed++;
+      continue;
+    }
+    rows.push(row);
+    console.log(JSON.stringify({ impl, ...row }));
+  }
+  return rows;
+}
+
+const key = (r) => `${r.workload}\u0000${r.threads}\u0000${r.metric}`;
+const ratios = [];
+for (const g of groups) {
+  const mine = run('tapegrad', process.execPath, [join(here, GROUPS[g])]);
+  // W7 reports the current thread count; run PyTorch's with the same one so the lines pair up.
+  const env = g === 'overhead' && mine.length ? { BENCH_THREADS: String(mine[0].threads) } : {};
+  const theirs = new Map(run('torch', PYTHON, [join(here, 'torch_workloads.py'), g], env).map((r) => [key(r), r]));
+  for (const r of mine) {
+    const t = theirs.get(key(r));
+    if (!t || t.unit !== r.unit || !(r.value > 0) || !(t.value > 0)) continue;
+    let value;
+    if (THROUGHPUT_UNITS.has(r.unit)) value = r.value / t.value;
+    else if (TIME_UNITS.has(r.unit)) value = t.value / r.value;
+    else continue;
+    ratios.push({ workload: r.workload, threads: r.threads, metric: 'ratio_vs_torch', value: Math.round(value * 1000) / 1000, unit: 'x', of: r.metric, tapegrad: r.value, torch: t.value });
+  }
+}
+for (const r of ratios) console.log(JSON.stringify(r));
+process.exit(failed ? 1 : 0);

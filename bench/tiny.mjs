@@ -1,0 +1,91 @@
+// W3: tiny models, where per-op overhead dominates; steps/s (forward, backward, update), 1 and 2 threads.
+//   linreg  2→1 linear regression, MSE, batch 32, plain SGD lr 0.01
+//   mlp     2→16→16→1 with tanh, MSE, batch 32, SGD lr 0.01 with momentum 0.9 (PyTorch's rule:
+//           buf = 0.9·buf + grad; p -= lr·buf)
+// There is no optimizer module yet: updates are tensor ops inside tg.noGrad, grads are zeroed by
+// `p.grad = null`. Data: 32 fixed seeded batches, cycled. Each timed run is 5000 steps after 200
+// warm-up steps; 3 runs, the median is reported, with the loss after the last step as a sanity check.
+import { emit, now, round, tg } from './lib/harness.mjs';
+
+const BATCH = 32;
+const NBATCHES = 32;
+const STEPS = 5000;
+const RUNS = 3;
+const lr = 0.01;
+
+function makeData(target) {
+  const xs = [];
+  const ys = [];
+  for (let i = 0; i < NBATCHES; i++) {
+    const x = tg.randn([BATCH, 2]);
+    xs.push(x);
+    ys.push(tg.noGrad(() => target(x)));
+  }
+  return { xs, ys };
+}
+const param = (shape, scale) => tg.randn(shape).mul(scale).requiresGrad_(true);
+const mse = (pred, y) => pred.sub(y).square().mean();
+
+function linreg() {
+  const trueW = tg.tensor([[2], [-3]]);
+  const { xs, ys } = makeData((x) => x.matmul(trueW).add(0.5));
+  const w = param([2, 1], 0.1);
+  const b = param([1], 0.1);
+  let loss;
+  const step = (i) => {
+    loss = mse(xs[i % NBATCHES].matmul(w).add(b), ys[i % NBATCHES]);
+    loss.backward();
+    tg.noGrad(() => {
+      w.add_(w.grad, -lr);
+      b.add_(b.grad, -lr);
+    });
+    w.grad = null;
+    b.grad = null;
+  };
+  return { step, loss: () => loss.item() };
+}
+
+function mlp() {
+  const { xs, ys } = makeData((x) => tg.sin(x.slice(1, 0, 1).mul(1.5)).mul(tg.tanh(x.slice(1, 1, 2))));
+  const params = [param([2, 16], 0.5), param([16], 0.1), param([16, 16], 0.25), param([16], 0.1), param([16, 1], 0.25), param([1], 0.1)];
+  const [w1, b1, w2, b2, w3, b3] = params;
+  const bufs = params.map((p) => tg.zerosLike(p));
+  let loss;
+  const step = (i) => {
+    const h1 = tg.tanh(xs[i % NBATCHES].matmul(w1).add(b1));
+    const h2 = tg.tanh(h1.matmul(w2).add(b2));
+    loss = mse(h2.matmul(w3).add(b3), ys[i % NBATCHES]);
+    loss.backward();
+    tg.noGrad(() => {
+      for (let j = 0; j < params.length; j++) {
+        const p = params[j];
+        bufs[j].mul_(0.9).add_(p.grad);
+        p.add_(bufs[j], -lr);
+        p.grad = null;
+      }
+    });
+  };
+  return { step, loss: () => loss.item() };
+}
+
+for (const threads of [1, 2]) {
+  tg.setNumThreads(threads);
+  for (const [workload, make] of [
+    ['W3-linreg', linreg],
+    ['W3-mlp', mlp],
+  ]) {
+    tg.manualSeed(1);
+    const model = make();
+    let i = 0;
+    for (let k = 0; k < 200; k++) model.step(i++);
+    const rates = [];
+    for (let r = 0; r < RUNS; r++) {
+      const t0 = now();
+      for (let k = 0; k < STEPS; k++) model.step(i++);
+      rates.push(STEPS / (now() - t0));
+    }
+    rates.sort((x, y) => x - y);
+    emit(workload, threads, 'steps_per_s', round(rates[RUNS >> 1]), 'steps/s');
+    emit(workload, threads, 'final_loss', round(model.loss()), 'mse');
+  }
+}

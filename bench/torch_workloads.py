@@ -1,0 +1,225 @@
+#!/usr/bin/python3
+"""PyTorch versions of tapegrad's bench workloads (W1 gemm, W3 tiny, W4 elementwise, W7 overhead),
+for bench/compare.mjs. Prints the same JSON lines as the .mjs scripts:
+{"workload", "threads", "metric", "value", "unit"}, with the same workload names and timing method
+(warm-up, then 5 timed batches of >= 0.1 s each, the median batch's time per call).
+
+Usage: /usr/bin/python3 bench/torch_workloads.py [gemm|elementwise|overhead|tiny ...]  (default: all)
+"""
+import ctypes
+import json
+import math
+import os
+import sys
+import time
+
+import torch
+
+now = time.perf_counter
+
+
+def _find_openblas():
+    """torch.set_num_threads does not reach Debian's OpenBLAS (libopenblas0-pthread has its own
+    thread pool), so GEMM would use every core even at "1 thread". Find the loaded OpenBLAS."""
+    try:
+        with open("/proc/self/maps") as f:
+            paths = sorted({line.split()[-1] for line in f if "openblas" in line and line.split()[-1].startswith("/")})
+    except OSError:
+        paths = []
+    for path in paths + ["libopenblas.so.0", "libblas.so.3"]:
+        try:
+            lib = ctypes.CDLL(path)
+            lib.openblas_set_num_threads  # noqa: B018 (raises AttributeError when absent)
+            return lib
+        except (OSError, AttributeError):
+            continue
+    return None
+
+
+_openblas = _find_openblas()
+
+
+def set_threads(n):
+    torch.set_num_threads(n)
+    if _openblas is not None:
+        _openblas.openblas_set_num_threads(ctypes.c_int(n))
+
+
+def emit(workload, threads, metric, value, unit):
+    print(json.dumps({"workload": workload, "threads": threads, "metric": metric, "value": value, "unit": unit}), flush=True)
+
+
+def rnd(x, sig=4):
+    if x == 0 or not math.isfinite(x):
+        return x
+    return round(x, sig - 1 - int(math.floor(math.log10(abs(x)))))
+
+
+def time_per_call(fn, warmup=0.15, batches=5, min_batch=0.1, min_calls=0):
+    calls = 0
+    w0 = now()
+    while calls < 2 or now() - w0 < warmup:
+        fn()
+        calls += 1
+    est = (now() - w0) / calls
+    reps = max(1, math.ceil(min_batch / est), math.ceil(min_calls / batches))
+    times = []
+    for _ in range(batches):
+        t0 = now()
+        for _ in range(reps):
+            fn()
+        times.append((now() - t0) / reps)
+    times.sort()
+    return times[len(times) // 2]
+
+
+def gemm():
+    torch.manual_seed(0)
+    cases = [(f"W1-sgemm-{n}", n, torch.float32, False) for n in (64, 256, 1024, 2048)]
+    cases += [("W1-dgemm-1024", 1024, torch.float64, False), ("W1-sgemm-xWT-1024", 1024, torch.float32, True)]
+    for threads in (1, 2):
+        set_threads(threads)
+        for workload, n, dtype, trans_b in cases:
+            a = torch.randn(n, n, dtype=dtype)
+            w = torch.randn(n, n, dtype=dtype)
+            b = w.t() if trans_b else w
+            sec = time_per_call(lambda: torch.matmul(a, b))
+            emit(workload, threads, "gflops", rnd(2 * n**3 / sec / 1e9), "GFLOP/s")
+
+
+def elementwise():
+    torch.manual_seed(0)
+    for threads in (1, 2):
+        set_threads(threads)
+        for n, label in ((1_000_000, "1e6"), (16_000_000, "16e6")):
+            a = torch.randn(n)
+            b = torch.randn(n)
+            c = torch.randn(n)
+            d = torch.zeros(n)
+            ones = torch.ones(n)
+            ops = [
+                ("copy", 8 * n, lambda: a.clone()),
+                ("copy-inplace", 8 * n, lambda: d.copy_(a)),
+                ("mul-add", 24 * n, lambda: a * b + a),
+                ("relu", 8 * n, lambda: torch.relu(a)),
+                ("mul-inplace", 12 * n, lambda: c.mul_(ones)),
+            ]
+            ref = {}
+            for name, nbytes, fn in ops:
+                gbs = nbytes / time_per_call(fn) / 1e9
+                ref[name] = gbs
+                workload = f"W4-{name}-{label}"
+                emit(workload, threads, "bandwidth", rnd(gbs), "GB/s")
+                if name != "copy":
+                    emit(workload, threads, "fraction_of_copy", rnd(gbs / ref["copy"], 3), "ratio")
+                if name not in ("copy", "copy-inplace"):
+                    emit(workload, threads, "fraction_of_copy_inplace", rnd(gbs / ref["copy-inplace"], 3), "ratio")
+
+
+def overhead():
+    # threads do not matter here; compare.mjs passes tapegrad's count so the lines pair up
+    threads = int(os.environ.get("BENCH_THREADS", torch.get_num_threads()))
+    set_threads(threads)
+    a = torch.tensor([1.5])
+    b = torch.tensor([2.5])
+    ag = torch.tensor([1.5], requires_grad=True)
+    m1 = torch.tensor([[1.5]])
+    m2 = torch.tensor([[2.5]])
+    opts = dict(min_calls=200_000, warmup=0.2)
+
+    def nograd():
+        with torch.no_grad():
+            return time_per_call(lambda: torch.add(a, b), **opts)
+
+    cases = [
+        ("W7-add-nograd", nograd),
+        ("W7-add-plain", lambda: time_per_call(lambda: torch.add(a, b), **opts)),
+        ("W7-add-record", lambda: time_per_call(lambda: torch.add(ag, b), **opts)),
+        ("W7-matmul-1x1", lambda: time_per_call(lambda: torch.matmul(m1, m2), **opts)),
+    ]
+    for workload, run in cases:
+        emit(workload, threads, "time_per_op", rnd(run() * 1e9), "ns")
+
+
+BATCH, NBATCHES, STEPS, RUNS, LR = 32, 32, 5000, 3, 0.01
+
+
+def make_data(target):
+    xs = [torch.randn(BATCH, 2) for _ in range(NBATCHES)]
+    with torch.no_grad():
+        ys = [target(x) for x in xs]
+    return xs, ys
+
+
+def param(shape, scale):
+    return (torch.randn(*shape) * scale).requires_grad_(True)
+
+
+def mse(pred, y):
+    # the same ops as tapegrad's script (sub, square, mean), not the fused F.mse_loss
+    return torch.square(pred - y).mean()
+
+
+def linreg():
+    true_w = torch.tensor([[2.0], [-3.0]])
+    xs, ys = make_data(lambda x: x @ true_w + 0.5)
+    w, b = param((2, 1), 0.1), param((1,), 0.1)
+    opt = torch.optim.SGD([w, b], lr=LR)
+    state = {}
+
+    def step(i):
+        loss = mse(xs[i % NBATCHES] @ w + b, ys[i % NBATCHES])
+        loss.backward()
+        opt.step()
+        opt.zero_grad(set_to_none=True)
+        state["loss"] = loss
+
+    return step, lambda: state["loss"].item()
+
+
+def mlp():
+    xs, ys = make_data(lambda x: torch.sin(x[:, 0:1] * 1.5) * torch.tanh(x[:, 1:2]))
+    params = [param((2, 16), 0.5), param((16,), 0.1), param((16, 16), 0.25), param((16,), 0.1), param((16, 1), 0.25), param((1,), 0.1)]
+    w1, b1, w2, b2, w3, b3 = params
+    opt = torch.optim.SGD(params, lr=LR, momentum=0.9)
+    state = {}
+
+    def step(i):
+        h1 = torch.tanh(xs[i % NBATCHES] @ w1 + b1)
+        h2 = torch.tanh(h1 @ w2 + b2)
+        loss = mse(h2 @ w3 + b3, ys[i % NBATCHES])
+        loss.backward()
+        opt.step()
+        opt.zero_grad(set_to_none=True)
+        state["loss"] = loss
+
+    return step, lambda: state["loss"].item()
+
+
+def tiny():
+    for threads in (1, 2):
+        set_threads(threads)
+        for workload, make in (("W3-linreg", linreg), ("W3-mlp", mlp)):
+            torch.manual_seed(1)
+            step, final_loss = make()
+            i = 0
+            for _ in range(200):
+                step(i)
+                i += 1
+            rates = []
+            for _ in range(RUNS):
+                t0 = now()
+                for _ in range(STEPS):
+                    step(i)
+                    i += 1
+                rates.append(STEPS / (now() - t0))
+            rates.sort()
+            emit(workload, threads, "steps_per_s", rnd(rates[RUNS // 2]), "steps/s")
+            emit(workload, threads, "final_loss", rnd(final_loss()), "mse")
+
+
+GROUPS = {"gemm": gemm, "elementwise": elementwise, "overhead": overhead, "tiny": tiny}
+
+if __name__ == "__main__":
+    for g in sys.argv[1:] or list(GROUPS):
+        GROUPS[g]()
