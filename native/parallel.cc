@@ -116,7 +116,7 @@ Pool& pool() {
 
 }  // namespace
 
-void parallel_for(ptrdiff_t nblocks, const std::function<void(ptrdiff_t, ptrdiff_t)>& fn) {
+void parallel_for_pool(ptrdiff_t nblocks, const std::function<void(ptrdiff_t, ptrdiff_t)>& fn) {
   if (nblocks <= 0) return;
   if (nblocks == 1 || t_in_pool_job || pool().size() == 1 || !pool().run(nblocks, fn)) {
     fn(0, nblocks);

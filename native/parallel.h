@@ -3,10 +3,22 @@
 #pragma once
 #include <cstddef>
 #include <functional>
+#include <utility>
 
 namespace tg {
-// Calls fn(begin, end) over [0, nblocks) in pieces; the calling thread takes part.
-void parallel_for(ptrdiff_t nblocks, const std::function<void(ptrdiff_t, ptrdiff_t)>& fn);
+void parallel_for_pool(ptrdiff_t nblocks, const std::function<void(ptrdiff_t, ptrdiff_t)>& fn);
+
+// Calls fn(begin, end) over [0, nblocks) in pieces; the calling thread takes part. A single
+// block runs inline with no std::function or pool traffic (the common case for small tensors).
+template <typename F>
+inline void parallel_for(ptrdiff_t nblocks, F&& fn) {
+  if (nblocks <= 0) return;
+  if (nblocks == 1) {
+    fn(ptrdiff_t(0), ptrdiff_t(1));
+    return;
+  }
+  parallel_for_pool(nblocks, std::function<void(ptrdiff_t, ptrdiff_t)>(std::ref(fn)));
+}
 void set_num_threads(int n);
 int get_num_threads();
 }  // namespace tg

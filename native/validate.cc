@@ -36,22 +36,27 @@ void require_args(const Napi::CallbackInfo& info, size_t n, const char* op) {
   }
 }
 
+namespace {
+// One napi_get_typedarray_info call gives kind, length and the (offset) data pointer; the
+// node-addon-api accessors would make about six calls per array.
+bool typed_info(napi_env env, napi_value v, napi_typedarray_type* type, size_t* length, void** data) {
+  bool is_typed = false;
+  if (napi_is_typedarray(env, v, &is_typed) != napi_ok || !is_typed) return false;
+  return napi_get_typedarray_info(env, v, type, length, data, nullptr, nullptr) == napi_ok;
+}
+}  // namespace
+
 Array get_array(const Napi::CallbackInfo& info, size_t i, const char* op, const char* name) {
-  Napi::Env env = info.Env();
-  if (i >= info.Length() || !info[i].IsTypedArray()) {
-    throw_type(env, std::string(op) + ": " + name + " must be a Float32Array, Float64Array or Int32Array");
-  }
-  Napi::TypedArray ta = info[i].As<Napi::TypedArray>();
+  napi_typedarray_type type;
   Array a;
-  switch (ta.TypedArrayType()) {
+  if (i >= info.Length() || !typed_info(info.Env(), info[i], &type, &a.length, &a.data)) type = napi_uint8_array;
+  switch (type) {
     case napi_float32_array: a.dtype = DType::F32; break;
     case napi_float64_array: a.dtype = DType::F64; break;
     case napi_int32_array: a.dtype = DType::I32; break;
     default:
-      throw_type(env, std::string(op) + ": " + name + " must be a Float32Array, Float64Array or Int32Array");
+      throw_type(info.Env(), std::string(op) + ": " + name + " must be a Float32Array, Float64Array or Int32Array");
   }
-  a.length = ta.ElementLength();
-  a.data = static_cast<uint8_t*>(ta.ArrayBuffer().Data()) + ta.ByteOffset();
   return a;
 }
 
@@ -85,13 +90,12 @@ void float_dtype(const Napi::Env& env, const char* op, const Array& a) {
 }
 
 Meta::Meta(const Napi::CallbackInfo& info, size_t i, const char* op) : env_(info.Env()), op_(op) {
-  if (i >= info.Length() || !info[i].IsTypedArray() ||
-      info[i].As<Napi::TypedArray>().TypedArrayType() != napi_float64_array) {
+  napi_typedarray_type type = napi_uint8_array;
+  void* data = nullptr;
+  if (i >= info.Length() || !typed_info(env_, info[i], &type, &n_, &data) || type != napi_float64_array) {
     throw_type(env_, std::string(op) + ": layout metadata must be a Float64Array");
   }
-  Napi::Float64Array m = info[i].As<Napi::Float64Array>();
-  p_ = m.Data();
-  n_ = m.ElementLength();
+  p_ = static_cast<const double*>(data);
 }
 
 int64_t Meta::next(int64_t lo, int64_t hi, const char* what) {

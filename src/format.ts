@@ -76,7 +76,7 @@ function range(a: number, b: number): number[] {
 }
 
 export function formatTensor(t: Tensor): string {
-  const shape = t.shape;
+  const shape = t._shape;
   const flat = Array.from(t._flat() as ArrayLike<number>);
   const summarize = flat.length > THRESHOLD;
   const strides: number[] = [];

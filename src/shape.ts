@@ -55,6 +55,7 @@ export function normDim(op: string, dim: unknown, ndim: number, shape: readonly 
 }
 
 export function broadcastShapes(op: string, ...shapes: (readonly number[])[]): number[] {
+  if (shapes.length === 2 && sameShape(shapes[0], shapes[1])) return shapes[0].slice();
   const n = Math.max(...shapes.map((s) => s.length));
   const out = new Array<number>(n).fill(1);
   for (const s of shapes) {

@@ -28,7 +28,7 @@ export class Tensor {
   constructor(st: Storage, shape: readonly number[], strides: readonly number[], off: number, dtype: DType) {
     if (!(st instanceof Storage)) throw new TypeError('Tensor: create tensors with tg.tensor(), tg.zeros() and the other creation functions');
     this._st = st;
-    this._shape = Object.freeze(shape.slice());
+    this._shape = shape; // never mutated: ops build new shape arrays
     this._strides = strides;
     this._off = off;
     this.dtype = dtype;
@@ -44,8 +44,9 @@ export class Tensor {
     return new Tensor(this._st, shape, strides, off, this.dtype);
   }
 
-  get shape(): readonly number[] {
-    return this._shape;
+  /** A copy: changing it never changes the tensor. */
+  get shape(): number[] {
+    return this._shape.slice();
   }
   get ndim(): number {
     return this._shape.length;

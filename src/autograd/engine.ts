@@ -38,8 +38,8 @@ function runHooks(hooks: ((g: Tensor) => Tensor | void)[] | null, g: Tensor): Te
   for (const h of hooks) {
     const r = h(g);
     if (r !== undefined) {
-      if (!(r instanceof Tensor) || !sameShape(r.shape, g.shape)) {
-        throw new TypeError(`registerHook: a hook must return nothing or a tensor of shape ${shapeStr(g.shape)}`);
+      if (!(r instanceof Tensor) || !sameShape(r._shape, g._shape)) {
+        throw new TypeError(`registerHook: a hook must return nothing or a tensor of shape ${shapeStr(g._shape)}`);
       }
       g = r;
     }
@@ -85,8 +85,8 @@ export function runBackward(roots: Tensor[], rootGrads: Tensor[], opts: RunOptio
         if (gi === null || gi === undefined) return;
         if (!(gi instanceof Tensor)) throw new TypeError(`${node.name}: backward returned a non-tensor gradient for input ${i}`);
         const want = node.inputShapes[i]!;
-        if (!sameShape(gi.shape, want)) {
-          throw new RangeError(`${node.name}: backward returned a gradient of shape ${shapeStr(gi.shape)} for input ${i} of shape ${shapeStr(want)}`);
+        if (!sameShape(gi._shape, want)) {
+          throw new RangeError(`${node.name}: backward returned a gradient of shape ${shapeStr(gi._shape)} for input ${i} of shape ${shapeStr(want)}`);
         }
         if (edge instanceof Node) accumulate(nodeGrads, edge, gi);
         else accumulate(leafGrads, edge, gi);
@@ -117,13 +117,13 @@ export interface BackwardOptions {
 function seedGrad(op: string, t: Tensor, g: Tensor | undefined | null): Tensor {
   if (g === undefined || g === null) {
     if (t.size !== 1) {
-      throw new RangeError(`${op}: grad can be implicitly created only for scalar outputs, got shape ${shapeStr(t.shape)}; pass a gradient`);
+      throw new RangeError(`${op}: grad can be implicitly created only for scalar outputs, got shape ${shapeStr(t._shape)}; pass a gradient`);
     }
     return withGradMode(false, () => onesLike(t));
   }
   if (!(g instanceof Tensor)) throw new TypeError(`${op}: gradient must be a Tensor`);
-  if (!sameShape(g.shape, t.shape)) {
-    throw new RangeError(`${op}: gradient of shape ${shapeStr(g.shape)} does not match the output shape ${shapeStr(t.shape)}`);
+  if (!sameShape(g._shape, t._shape)) {
+    throw new RangeError(`${op}: gradient of shape ${shapeStr(g._shape)} does not match the output shape ${shapeStr(t._shape)}`);
   }
   return g.dtype === t.dtype ? g : g.to(t.dtype);
 }
@@ -156,7 +156,7 @@ export function grad(outputs: Tensor | Tensor[], inputs: Tensor | Tensor[], opts
   });
   ins.forEach((t, i) => {
     if (!(t instanceof Tensor)) throw new TypeError(`grad: input ${i} is not a Tensor`);
-    if (!t._rg) throw new Error(`grad: input ${i} (shape ${shapeStr(t.shape)}) does not require grad`);
+    if (!t._rg) throw new Error(`grad: input ${i} (shape ${shapeStr(t._shape)}) does not require grad`);
   });
   const go = opts.gradOutputs == null ? [] : Array.isArray(opts.gradOutputs) ? opts.gradOutputs : [opts.gradOutputs];
   if (go.length !== 0 && go.length !== outs.length) {

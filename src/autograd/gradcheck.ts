@@ -107,12 +107,12 @@ export function gradcheckReport(fn: Fn, inputs: unknown, opts: GradcheckOptions 
       if (abs > rep.maxAbsError || Number.isNaN(abs)) rep.maxAbsError = Number.isNaN(abs) ? NaN : abs;
       if (rel > rep.maxRelError) rep.maxRelError = rel;
       if ((worse && (rep.ok || bad)) || rep.worst === null) {
-        rep.worst = { output: o, outputElement: unravel(k, outShapes[o]), element: j === null ? null : unravel(j, x.shape), numerical: num, analytical: ana };
+        rep.worst = { output: o, outputElement: unravel(k, outShapes[o]), element: j === null ? null : unravel(j, x._shape), numerical: num, analytical: ana };
       }
       if (bad && rep.ok) {
         rep.ok = false;
         if (message === null) {
-          const where = j === null ? 'along a random direction' : `at input element ${shapeStr(unravel(j, x.shape))}`;
+          const where = j === null ? 'along a random direction' : `at input element ${shapeStr(unravel(j, x._shape))}`;
           message =
             `Jacobian mismatch for output ${o} with respect to input ${ii} ${where}, output element ${shapeStr(unravel(k, outShapes[o]))}:\n` +
             `  numerical:  ${num}\n  analytical: ${ana}\n` +
@@ -173,7 +173,7 @@ export function gradcheckReport(fn: Fn, inputs: unknown, opts: GradcheckOptions 
       for (let k = 0; k < outSizes[o]; k++) {
         let row: ArrayLike<number> | null = null;
         if (fresh[o].requiresGrad) {
-          const seed = Tensor._empty(fresh[o].shape, fresh[o].dtype);
+          const seed = Tensor._empty(fresh[o]._shape, fresh[o].dtype);
           seed._st.data[k] = 1;
           const [g] = grad(fresh[o], [x], { gradOutputs: seed, retainGraph: true, allowUnused: true });
           row = g ? g._flat() : null;

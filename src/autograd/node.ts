@@ -1,5 +1,5 @@
 // Tape nodes and defineOp: every differentiable op, built-in or user-defined, records through here.
-import { isGradEnabled, withGradMode } from './grad-mode';
+import { isGradEnabled, setGradMode } from './grad-mode';
 import { Tensor } from '../tensor';
 import { shapeStr } from '../shape';
 
@@ -67,7 +67,7 @@ export class Node {
       if (t._version !== this.ctx._versions[i]) {
         throw new Error(
           `one of the tensors needed for gradient computation has been modified by an in-place operation: ` +
-            `the ${t.dtype} ${shapeStr(t.shape)} tensor saved by '${this.name}' is at version ${t._version}; ` +
+            `the ${t.dtype} ${shapeStr(t._shape)} tensor saved by '${this.name}' is at version ${t._version}; ` +
             `expected version ${this.ctx._versions[i]}. Use an out-of-place op or clone() it before changing it.`,
         );
       }
@@ -96,10 +96,16 @@ export function applyOp<A extends unknown[]>(name: string, def: OpDefinition<A>,
     any ||= needs[i];
   }
   const ctx = new OpContext(needs, any);
-  let out = withGradMode(false, () => def.forward(ctx, ...args));
+  const prev = setGradMode(false);
+  let out: Tensor;
+  try {
+    out = def.forward(ctx, ...args);
+  } finally {
+    setGradMode(prev);
+  }
   if (!(out instanceof Tensor)) throw new TypeError(`${name}: forward must return a Tensor`);
   if (!any) return out;
-  if ((args as unknown[]).includes(out)) out = out._view(out.shape, out._strides, out._off);
+  if ((args as unknown[]).includes(out)) out = out._view(out._shape, out._strides, out._off);
   if (out.dtype === 'int32') return out;
   const edges: Edge[] = new Array(args.length);
   const shapes: (readonly number[] | null)[] = new Array(args.length);
@@ -108,7 +114,7 @@ export function applyOp<A extends unknown[]>(name: string, def: OpDefinition<A>,
     if (needs[i]) {
       const t = a as Tensor;
       edges[i] = t._node ?? t;
-      shapes[i] = t.shape;
+      shapes[i] = t._shape;
     } else {
       edges[i] = null;
       shapes[i] = null;

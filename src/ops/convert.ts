@@ -9,7 +9,7 @@ import { copyInto } from './shape';
 
 const copyOp = op('clone', {
   forward(_ctx, x: Tensor) {
-    const out = Tensor._empty(x.shape, x.dtype);
+    const out = Tensor._empty(x._shape, x.dtype);
     copyInto(out, x);
     return out;
   },
@@ -21,7 +21,7 @@ const copyOp = op('clone', {
 const castOp = op('to', {
   forward(ctx, x: Tensor, dtype: DType) {
     ctx.inDtype = x.dtype;
-    const out = Tensor._empty(x.shape, dtype);
+    const out = Tensor._empty(x._shape, dtype);
     copyInto(out, x, 'to');
     return out;
   },
@@ -42,7 +42,7 @@ export function contiguous(x: Tensor): Tensor {
 
 export function detach(x: Tensor): Tensor {
   checkTensor('detach', x);
-  return x._view(x.shape, x._strides, x._off);
+  return x._view(x._shape, x._strides, x._off);
 }
 
 export function to(x: Tensor, dtype: DType): Tensor {
@@ -66,8 +66,8 @@ function checkInPlace(name: string, self: Tensor, other?: Tensor): void {
       throw new Error(`${name}: the other operand requires grad, and in-place results are not recorded; use the out-of-place op or tg.noGrad`);
     }
   }
-  if (self._strides.some((s, d) => s === 0 && self.shape[d] > 1)) {
-    throw new RangeError(`${name}: cannot write in place into an expanded tensor (shape ${shapeStr(self.shape)} has stride-0 dims); clone() it first`);
+  if (self._strides.some((s, d) => s === 0 && self._shape[d] > 1)) {
+    throw new RangeError(`${name}: cannot write in place into an expanded tensor (shape ${shapeStr(self._shape)} has stride-0 dims); clone() it first`);
   }
 }
 
@@ -93,7 +93,7 @@ function binaryInPlace(name: string, code: BinaryOp, self: Tensor, other: Tensor
   checkTensor(name, self, 'self');
   const o = inPlaceOperand(name, self, other);
   checkInPlace(name, self, o);
-  native.binary(code, self._st.data, self._st.data, o._st.data, elementwiseMeta(self.shape, [self, self, o]));
+  native.binary(code, self._st.data, self._st.data, o._st.data, elementwiseMeta(self._shape, [self, self, o]));
   self._bump();
   return self;
 }
@@ -123,8 +123,8 @@ export function zero_(self: Tensor): Tensor {
 export function copy_(self: Tensor, src: Tensor): Tensor {
   checkTensor('copy_', self, 'self');
   checkTensor('copy_', src, 'src');
-  if (!sameShape(broadcastShapes('copy_', self.shape, src.shape), self.shape)) {
-    throw new RangeError(`copy_: source shape ${shapeStr(src.shape)} cannot be broadcast to ${shapeStr(self.shape)}`);
+  if (!sameShape(broadcastShapes('copy_', self._shape, src._shape), self._shape)) {
+    throw new RangeError(`copy_: source shape ${shapeStr(src._shape)} cannot be broadcast to ${shapeStr(self._shape)}`);
   }
   checkInPlace('copy_', self, src);
   let s = src;

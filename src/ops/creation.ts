@@ -92,7 +92,7 @@ export function tensor(data: unknown, opts?: CreateOptions & { shape?: number[] 
   let shape: number[];
   if (data instanceof Tensor) {
     src = data._flat();
-    shape = data.shape.slice();
+    shape = data._shape.slice();
   } else if (data instanceof Float32Array || data instanceof Float64Array || data instanceof Int32Array) {
     src = data;
     shape = [data.length];
@@ -157,12 +157,12 @@ function likeOptions(op: string, x: Tensor, opts?: CreateOptions): CreateOptions
 
 export function zerosLike(x: Tensor, opts?: CreateOptions): Tensor {
   const o = likeOptions('zerosLike', x, opts);
-  return filled('zerosLike', x.shape, 0, o);
+  return filled('zerosLike', x._shape, 0, o);
 }
 
 export function onesLike(x: Tensor, opts?: CreateOptions): Tensor {
   const o = likeOptions('onesLike', x, opts);
-  return filled('onesLike', x.shape, 1, o);
+  return filled('onesLike', x._shape, 1, o);
 }
 
 function finiteNumber(op: string, v: unknown, what: string): number {

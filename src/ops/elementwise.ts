@@ -80,8 +80,8 @@ for (const [name, def] of Object.entries(unaryDefs)) {
     name,
     op(name, {
       forward(ctx, x: Tensor, a: number, b: number) {
-        const y = Tensor._empty(x.shape, x.dtype);
-        native.unary(def.op, y._st.data, x._st.data, elementwiseMeta(x.shape, [y, x]), a, b);
+        const y = Tensor._empty(x._shape, x.dtype);
+        native.unary(def.op, y._st.data, x._st.data, elementwiseMeta(x._shape, [y, x]), a, b);
         ctx.save(x, y);
         ctx.a = a;
         ctx.b = b;
@@ -92,7 +92,7 @@ for (const [name, def] of Object.entries(unaryDefs)) {
         const a = ctx.a as number;
         const b = ctx.b as number;
         if (isGradEnabled()) return [def.grad(g, x, y, a, b)];
-        const gx = Tensor._empty(x.shape, x.dtype);
+        const gx = Tensor._empty(x._shape, x.dtype);
         native.unaryBackward(def.op, gx._st.data, g.to(x.dtype)._flat(), x._flat(), y._flat(), a, b);
         return [gx];
       },
@@ -175,7 +175,7 @@ export function clamp(x: Tensor, min?: number | null, max?: number | null): Tens
 // ---- binary --------------------------------------------------------------------------------
 
 function binaryForward(code: BinaryOp, name: string, a: Tensor, b: Tensor): Tensor {
-  const shape = broadcastShapes(name, a.shape, b.shape);
+  const shape = broadcastShapes(name, a._shape, b._shape);
   const out = Tensor._empty(shape, a.dtype);
   native.binary(code, out._st.data, a._st.data, b._st.data, elementwiseMeta(shape, [out, a, b]));
   return out;
@@ -194,8 +194,8 @@ function binaryOp(name: string, code: BinaryOp, saveOut: boolean, rule: BinaryGr
       const [a, b, y] = ctx.saved;
       const [ga, gb] = rule(g, a, b, y);
       return [
-        ctx.needsInputGrad[0] && ga ? sumTo(ga, a.shape) : null,
-        ctx.needsInputGrad[1] && gb ? sumTo(gb, b.shape) : null,
+        ctx.needsInputGrad[0] && ga ? sumTo(ga, a._shape) : null,
+        ctx.needsInputGrad[1] && gb ? sumTo(gb, b._shape) : null,
       ];
     },
   });
@@ -257,11 +257,11 @@ export const ge = comparison('ge', BinaryOp.Ge);
 
 const whereOp = op('where', {
   forward(ctx, cond: Tensor, a: Tensor, b: Tensor) {
-    const shape = broadcastShapes('where', cond.shape, a.shape, b.shape);
+    const shape = broadcastShapes('where', cond._shape, a._shape, b._shape);
     const out = Tensor._empty(shape, a.dtype);
     native.where(out._st.data, cond._st.data, a._st.data, b._st.data, elementwiseMeta(shape, [out, cond, a, b]));
     ctx.save(cond);
-    ctx.shapes = [a.shape, b.shape];
+    ctx.shapes = [a._shape, b._shape];
     return out;
   },
   backward(ctx, g) {

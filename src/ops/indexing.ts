@@ -32,11 +32,11 @@ const indexSelectBackward = op('indexSelectBackward', {
 
 const indexSelectOp = op('indexSelect', {
   forward(ctx, x: Tensor, dim: number, index: Tensor) {
-    const shape = x.shape.slice();
+    const shape = x._shape.slice();
     shape[dim] = index.size;
     const out = Tensor._empty(shape, x.dtype);
-    native.indexSelect(out._st.data, x._flat(), index._flat() as Int32Array, rowsMeta(x.shape, dim));
-    Object.assign(ctx, { index, dim, inShape: x.shape });
+    native.indexSelect(out._st.data, x._flat(), index._flat() as Int32Array, rowsMeta(x._shape, dim));
+    Object.assign(ctx, { index, dim, inShape: x._shape });
     return out;
   },
   backward(ctx, g) {
@@ -48,12 +48,12 @@ const indexSelectOp = op('indexSelect', {
 export function indexSelect(x: Tensor, dim: number, index: Tensor): Tensor {
   checkTensor('indexSelect', x);
   const idx = checkIndex('indexSelect', index);
-  if (idx.ndim > 1) throw new RangeError(`indexSelect: index must be 0-D or 1-D, got shape ${shapeStr(idx.shape)}`);
+  if (idx.ndim > 1) throw new RangeError(`indexSelect: index must be 0-D or 1-D, got shape ${shapeStr(idx._shape)}`);
   if (x.ndim === 0) {
     if (idx.size !== 1) throw new RangeError('indexSelect: a 0-d input takes a single index');
     return indexSelect(x.reshape(1), 0, idx.reshape(1)).reshape([]);
   }
-  const d = normDim('indexSelect', dim, x.ndim, x.shape);
+  const d = normDim('indexSelect', dim, x.ndim, x._shape);
   return indexSelectOp(x, d, idx.reshape(-1));
 }
 
@@ -73,7 +73,7 @@ const gatherBackward = op('gatherBackward', {
   forward(ctx, g: Tensor, index: Tensor, shape: number[], dim: number) {
     Object.assign(ctx, { index, dim });
     const gx = Tensor._empty(shape, g.dtype);
-    native.scatterAdd(gx._st.data, g._flat(), index._flat() as Int32Array, gatherMeta(shape, index.shape, dim));
+    native.scatterAdd(gx._st.data, g._flat(), index._flat() as Int32Array, gatherMeta(shape, index._shape, dim));
     return gx;
   },
   backward(ctx, gg) {
@@ -83,9 +83,9 @@ const gatherBackward = op('gatherBackward', {
 
 const gatherOp = op('gather', {
   forward(ctx, x: Tensor, dim: number, index: Tensor) {
-    const out = Tensor._empty(index.shape, x.dtype);
-    native.gather(out._st.data, x._flat(), index._flat() as Int32Array, gatherMeta(x.shape, index.shape, dim));
-    Object.assign(ctx, { index, dim, inShape: x.shape });
+    const out = Tensor._empty(index._shape, x.dtype);
+    native.gather(out._st.data, x._flat(), index._flat() as Int32Array, gatherMeta(x._shape, index._shape, dim));
+    Object.assign(ctx, { index, dim, inShape: x._shape });
     return out;
   },
   backward(ctx, g) {
@@ -101,13 +101,13 @@ export function gather(x: Tensor, dim: number, index: Tensor): Tensor {
     if (idx.ndim !== 0) throw new RangeError('gather: a 0-d input takes a 0-d index');
     return gather(x.reshape(1), 0, idx.reshape(1)).reshape([]);
   }
-  const d = normDim('gather', dim, x.ndim, x.shape);
+  const d = normDim('gather', dim, x.ndim, x._shape);
   if (idx.ndim !== x.ndim) {
-    throw new RangeError(`gather: index shape ${shapeStr(idx.shape)} must have as many dims as the input shape ${shapeStr(x.shape)}`);
+    throw new RangeError(`gather: index shape ${shapeStr(idx._shape)} must have as many dims as the input shape ${shapeStr(x._shape)}`);
   }
   for (let i = 0; i < x.ndim; i++) {
-    if (i !== d && idx.shape[i] > x.shape[i]) {
-      throw new RangeError(`gather: index shape ${shapeStr(idx.shape)} exceeds input shape ${shapeStr(x.shape)} at dim ${i}`);
+    if (i !== d && idx._shape[i] > x._shape[i]) {
+      throw new RangeError(`gather: index shape ${shapeStr(idx._shape)} exceeds input shape ${shapeStr(x._shape)} at dim ${i}`);
     }
   }
   return gatherOp(x, d, idx);

@@ -10,15 +10,15 @@ import { sumTo } from './reduce';
 function batchStrides(t: Tensor, batch: number[]): number[] {
   const tb = t.ndim - 2;
   const lead = batch.length - tb;
-  return batch.map((s, d) => (d < lead || (t.shape[d - lead] === 1 && s !== 1) ? 0 : t._strides[d - lead]));
+  return batch.map((s, d) => (d < lead || (t._shape[d - lead] === 1 && s !== 1) ? 0 : t._strides[d - lead]));
 }
 
 const matmulOp = op('matmul', {
   forward(ctx, a: Tensor, b: Tensor) {
-    const batch = broadcastShapes('matmul', a.shape.slice(0, -2), b.shape.slice(0, -2));
-    const m = a.shape[a.ndim - 2];
-    const k = a.shape[a.ndim - 1];
-    const n = b.shape[b.ndim - 1];
+    const batch = broadcastShapes('matmul', a._shape.slice(0, -2), b._shape.slice(0, -2));
+    const m = a._shape[a.ndim - 2];
+    const k = a._shape[a.ndim - 1];
+    const n = b._shape[b.ndim - 1];
     const out = Tensor._empty([...batch, m, n], a.dtype);
     const nb = batch.length;
     const meta = metaBuffer(1 + nb + 5 + 3 + nb + 3 + nb + 2 + nb);
@@ -46,8 +46,8 @@ const matmulOp = op('matmul', {
   backward(ctx, g) {
     const [a, b] = ctx.saved;
     return [
-      ctx.needsInputGrad[0] ? sumTo(matmul(g, b.transpose(-1, -2)), a.shape) : null,
-      ctx.needsInputGrad[1] ? sumTo(matmul(a.transpose(-1, -2), g), b.shape) : null,
+      ctx.needsInputGrad[0] ? sumTo(matmul(g, b.transpose(-1, -2)), a._shape) : null,
+      ctx.needsInputGrad[1] ? sumTo(matmul(a.transpose(-1, -2), g), b._shape) : null,
     ];
   },
 });
@@ -56,23 +56,23 @@ export function matmul(x: Tensor, y: Tensor): Tensor {
   checkTensor('matmul', x, 'first operand');
   checkTensor('matmul', y, 'second operand');
   if (x.ndim === 0 || y.ndim === 0) {
-    throw new RangeError(`matmul: both operands need at least 1 dim, got shapes ${shapeStr(x.shape)} and ${shapeStr(y.shape)}`);
+    throw new RangeError(`matmul: both operands need at least 1 dim, got shapes ${shapeStr(x._shape)} and ${shapeStr(y._shape)}`);
   }
   const dt = promote(x.dtype, y.dtype);
   let a = x.dtype === dt ? x : x.to(dt);
   let b = y.dtype === dt ? y : y.to(dt);
   checkFloat('matmul', a);
-  const ka = a.shape[a.ndim - 1];
-  const kb = b.ndim === 1 ? b.shape[0] : b.shape[b.ndim - 2];
+  const ka = a._shape[a.ndim - 1];
+  const kb = b.ndim === 1 ? b._shape[0] : b._shape[b.ndim - 2];
   if (ka !== kb) {
-    throw new RangeError(`matmul: shapes ${shapeStr(x.shape)} and ${shapeStr(y.shape)} cannot be multiplied (${ka} != ${kb})`);
+    throw new RangeError(`matmul: shapes ${shapeStr(x._shape)} and ${shapeStr(y._shape)} cannot be multiplied (${ka} != ${kb})`);
   }
-  const batchA = a.ndim > 2 ? a.shape.slice(0, -2) : [];
-  const batchB = b.ndim > 2 ? b.shape.slice(0, -2) : [];
+  const batchA = a.ndim > 2 ? a._shape.slice(0, -2) : [];
+  const batchB = b.ndim > 2 ? b._shape.slice(0, -2) : [];
   try {
     broadcastShapes('matmul', batchA, batchB);
   } catch {
-    throw new RangeError(`matmul: the batch dims of shapes ${shapeStr(x.shape)} and ${shapeStr(y.shape)} cannot be broadcast together`);
+    throw new RangeError(`matmul: the batch dims of shapes ${shapeStr(x._shape)} and ${shapeStr(y._shape)} cannot be broadcast together`);
   }
   const vecA = a.ndim === 1;
   const vecB = b.ndim === 1;

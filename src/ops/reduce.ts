@@ -23,15 +23,15 @@ function plan(name: string, x: Tensor, dim: Dims, keepDim: boolean): Plan {
     dims = [...Array(nd).keys()];
   } else {
     const list = Array.isArray(dim) ? dim : [dim];
-    dims = list.map((d) => normDim(name, d, nd, x.shape));
+    dims = list.map((d) => normDim(name, d, nd, x._shape));
     if (new Set(dims).size !== dims.length) throw new RangeError(`${name}: dim ${JSON.stringify(dim)} repeats a dim`);
     if (nd === 0) dims = [];
   }
   const red = new Set(dims);
-  const keptShape = x.shape.map((s, d) => (red.has(d) ? 1 : s));
-  const outShape = keepDim ? keptShape : x.shape.filter((_, d) => !red.has(d));
+  const keptShape = x._shape.map((s, d) => (red.has(d) ? 1 : s));
+  const outShape = keepDim ? keptShape : x._shape.filter((_, d) => !red.has(d));
   let count = 1;
-  for (const d of dims) count *= x.shape[d];
+  for (const d of dims) count *= x._shape[d];
   return { dims: [...red].sort((a, b) => a - b), outShape, keptShape, count };
 }
 
@@ -43,9 +43,9 @@ function reduceForward(code: ReduceOp, x: Tensor, p: Plan, param = 0): Tensor {
   const m = metaBuffer(3 + 2 * (nk + nr));
   let i = 0;
   m[i++] = nk;
-  for (const d of kept) m[i++] = x.shape[d];
+  for (const d of kept) m[i++] = x._shape[d];
   m[i++] = nr;
-  for (const d of p.dims) m[i++] = x.shape[d];
+  for (const d of p.dims) m[i++] = x._shape[d];
   m[i++] = x._off;
   for (const d of kept) m[i++] = x._strides[d];
   for (const d of p.dims) m[i++] = x._strides[d];
@@ -62,11 +62,11 @@ function expandBack(g: Tensor, p: Plan, shape: readonly number[]): Tensor {
 
 /** Sums a broadcast gradient back to `shape` (the reverse of broadcasting). */
 export function sumTo(g: Tensor, shape: readonly number[]): Tensor {
-  if (sameShape(g.shape, shape)) return g;
+  if (sameShape(g._shape, shape)) return g;
   const lead = g.ndim - shape.length;
   const dims: number[] = [];
   for (let d = 0; d < g.ndim; d++) {
-    if (d < lead || (shape[d - lead] === 1 && g.shape[d] !== 1)) dims.push(d);
+    if (d < lead || (shape[d - lead] === 1 && g._shape[d] !== 1)) dims.push(d);
   }
   const s = dims.length ? sum(g, dims, true) : g;
   return s.reshape(shape);
@@ -80,7 +80,7 @@ function reduction(name: string, code: ReduceOp, rule: ReduceRule | null) {
   const f = op(name, {
     forward(ctx, x: Tensor, p: Plan, param: number) {
       const y = reduceForward(code, x, p, param);
-      if (shapeOnly) ctx.inShape = x.shape;
+      if (shapeOnly) ctx.inShape = x._shape;
       else ctx.save(x, y);
       ctx.plan = p;
       ctx.param = param;
@@ -102,14 +102,14 @@ function reduction(name: string, code: ReduceOp, rule: ReduceRule | null) {
 const sumOp = reduction('sum', ReduceOp.Sum, null);
 const meanOp = reduction('mean', ReduceOp.Mean, null);
 const logsumexpOp = reduction('logsumexp', ReduceOp.LogSumExp, (g, x, y, p) =>
-  expandBack(g, p, x.shape).mul(x.sub(expandBack(y, p, x.shape)).exp()),
+  expandBack(g, p, x._shape).mul(x.sub(expandBack(y, p, x._shape)).exp()),
 );
 
 // max/min (amax/amin semantics): ties share the gradient evenly, as in PyTorch.
 const extremumRule = (g: Tensor, x: Tensor, y: Tensor, p: Plan): Tensor => {
-  const mask = x.eq(expandBack(y, p, x.shape));
+  const mask = x.eq(expandBack(y, p, x._shape));
   const count = sum(mask, p.dims, true);
-  return expandBack(g, p, x.shape).mul(mask).div(count);
+  return expandBack(g, p, x._shape).mul(mask).div(count);
 };
 const maxOp = reduction('max', ReduceOp.Max, extremumRule);
 const minOp = reduction('min', ReduceOp.Min, extremumRule);
@@ -120,21 +120,21 @@ const prodOp = reduction('prod', ReduceOp.Prod, (g, x, y, p) => {
   const safeX = where(zero, 1, x);
   const nonzeroProd = prod(safeX, p.dims, true);
   const zeros = sum(zero, p.dims, true);
-  const others = where(zero, where(zeros.eq(1), nonzeroProd, 0), expandBack(y, p, x.shape).div(safeX));
-  return expandBack(g, p, x.shape).mul(others);
+  const others = where(zero, where(zeros.eq(1), nonzeroProd, 0), expandBack(y, p, x._shape).div(safeX));
+  return expandBack(g, p, x._shape).mul(others);
 });
 
 const varReduction = reduction('var', ReduceOp.Var, (g, x, _y, p, correction) => {
   const centered = x.sub(mean(x, p.dims, true));
-  return expandBack(g, p, x.shape).mul(centered).mul(2 / Math.max(p.count - correction, 0));
+  return expandBack(g, p, x._shape).mul(centered).mul(2 / Math.max(p.count - correction, 0));
 });
 
 const varOp = (caller: string, x: Tensor, dim: Dims, keepDim: boolean, correction: number): Tensor =>
   varReduction(x, dim, keepDim, correction, caller);
 
 const normOp = reduction('norm', ReduceOp.Norm, (g, x, y, p, ord) => {
-  const ge = expandBack(g, p, x.shape);
-  const ye = expandBack(y, p, x.shape);
+  const ge = expandBack(g, p, x._shape);
+  const ye = expandBack(y, p, x._shape);
   if (ord === 0) return x.mul(0);
   if (ord === 1) return ge.mul(x.sign());
   if (ord === Infinity || ord === -Infinity) {
@@ -165,7 +165,7 @@ export function logsumexp(x: Tensor, dim?: Dims, keepDim = false): Tensor {
 function nonEmpty(name: string, x: Tensor, dim: Dims): void {
   checkTensor(name, x);
   if (plan(name, x, dim, false).count === 0) {
-    throw new RangeError(`${name}: cannot reduce over an empty dim (input shape ${shapeStr(x.shape)}, dim ${JSON.stringify(dim ?? null)})`);
+    throw new RangeError(`${name}: cannot reduce over an empty dim (input shape ${shapeStr(x._shape)}, dim ${JSON.stringify(dim ?? null)})`);
   }
 }
 
@@ -215,10 +215,10 @@ function argReduce(name: string, code: ReduceOp) {
     const t = x.dtype === 'int32' ? x.to('float64') : x;
     if (dim === undefined || dim === null) {
       if (t.size === 0) throw new RangeError(`${name}: cannot take ${name} of an empty tensor`);
-      return reduceForward(code, t.reshape(-1), plan(name, t.reshape(-1), 0, false)).reshape(keepDim ? t.shape.map(() => 1) : []);
+      return reduceForward(code, t.reshape(-1), plan(name, t.reshape(-1), 0, false)).reshape(keepDim ? t._shape.map(() => 1) : []);
     }
     const p = plan(name, t, dim, keepDim);
-    if (p.count === 0) throw new RangeError(`${name}: cannot reduce over an empty dim (input shape ${shapeStr(x.shape)})`);
+    if (p.count === 0) throw new RangeError(`${name}: cannot reduce over an empty dim (input shape ${shapeStr(x._shape)})`);
     return reduceForward(code, t, p);
   };
 }

@@ -53,13 +53,13 @@ function inferShape(name: string, x: Tensor, sizes: number[]): number[] {
     }
     shape[i] = x.size / known;
   }
-  if (numel(shape) !== x.size) throw new RangeError(`${name}: shape ${shapeStr(sizes)} is invalid for input of size ${x.size} (shape ${shapeStr(x.shape)})`);
+  if (numel(shape) !== x.size) throw new RangeError(`${name}: shape ${shapeStr(sizes)} is invalid for input of size ${x.size} (shape ${shapeStr(x._shape)})`);
   return checkShape(name, shape);
 }
 
 const viewOp = op('view', {
   forward(ctx, x: Tensor, shape: number[], strides: number[]) {
-    ctx.inShape = x.shape;
+    ctx.inShape = x._shape;
     return x._view(shape, strides, x._off);
   },
   backward(ctx, g) {
@@ -70,8 +70,8 @@ const viewOp = op('view', {
 export function reshape(x: Tensor, ...sizes: (number | readonly number[])[]): Tensor {
   checkTensor('reshape', x);
   const shape = inferShape('reshape', x, sizesArg('reshape', sizes));
-  if (sameShape(shape, x.shape)) return viewOp(x, shape, x._strides.slice());
-  const st = viewStrides(x.shape, x._strides, shape);
+  if (sameShape(shape, x._shape)) return viewOp(x, shape, x._strides.slice());
+  const st = viewStrides(x._shape, x._strides, shape);
   if (st) return viewOp(x, shape, st);
   const c = x.contiguous();
   return viewOp(c, shape, contiguousStrides(shape));
@@ -80,9 +80,9 @@ export function reshape(x: Tensor, ...sizes: (number | readonly number[])[]): Te
 export function view(x: Tensor, ...sizes: (number | readonly number[])[]): Tensor {
   checkTensor('view', x);
   const shape = inferShape('view', x, sizesArg('view', sizes));
-  const st = viewStrides(x.shape, x._strides, shape);
+  const st = viewStrides(x._shape, x._strides, shape);
   if (!st) {
-    throw new RangeError(`view: shape ${shapeStr(shape)} is not compatible with the input's shape ${shapeStr(x.shape)} and strides ${shapeStr(x._strides)}; use reshape()`);
+    throw new RangeError(`view: shape ${shapeStr(shape)} is not compatible with the input's shape ${shapeStr(x._shape)} and strides ${shapeStr(x._strides)}; use reshape()`);
   }
   return viewOp(x, shape, st);
 }
@@ -90,22 +90,22 @@ export function view(x: Tensor, ...sizes: (number | readonly number[])[]): Tenso
 export function flatten(x: Tensor, startDim = 0, endDim = -1): Tensor {
   checkTensor('flatten', x);
   if (x.ndim === 0) return reshape(x, [1]);
-  const s = normDim('flatten', startDim, x.ndim, x.shape);
-  const e = normDim('flatten', endDim, x.ndim, x.shape);
-  if (s > e) throw new RangeError(`flatten: startDim ${startDim} comes after endDim ${endDim} for shape ${shapeStr(x.shape)}`);
-  const shape = [...x.shape.slice(0, s), numel(x.shape.slice(s, e + 1)), ...x.shape.slice(e + 1)];
+  const s = normDim('flatten', startDim, x.ndim, x._shape);
+  const e = normDim('flatten', endDim, x.ndim, x._shape);
+  if (s > e) throw new RangeError(`flatten: startDim ${startDim} comes after endDim ${endDim} for shape ${shapeStr(x._shape)}`);
+  const shape = [...x._shape.slice(0, s), numel(x._shape.slice(s, e + 1)), ...x._shape.slice(e + 1)];
   return reshape(x, shape);
 }
 
 export function squeeze(x: Tensor, dim?: number | number[]): Tensor {
   checkTensor('squeeze', x);
   let drop: Set<number>;
-  if (dim === undefined || dim === null) drop = new Set(x.shape.map((s, d) => (s === 1 ? d : -1)).filter((d) => d >= 0));
+  if (dim === undefined || dim === null) drop = new Set(x._shape.map((s, d) => (s === 1 ? d : -1)).filter((d) => d >= 0));
   else {
-    const dims = (Array.isArray(dim) ? dim : [dim]).map((d) => normDim('squeeze', d, x.ndim, x.shape));
-    drop = new Set(dims.filter((d) => x.ndim > 0 && x.shape[d] === 1));
+    const dims = (Array.isArray(dim) ? dim : [dim]).map((d) => normDim('squeeze', d, x.ndim, x._shape));
+    drop = new Set(dims.filter((d) => x.ndim > 0 && x._shape[d] === 1));
   }
-  const shape = x.shape.filter((_, d) => !drop.has(d));
+  const shape = x._shape.filter((_, d) => !drop.has(d));
   const strides = x._strides.filter((_, d) => !drop.has(d));
   return viewOp(x, shape, strides);
 }
@@ -114,11 +114,11 @@ export function unsqueeze(x: Tensor, dim: number): Tensor {
   checkTensor('unsqueeze', x);
   const d0 = checkInt('unsqueeze', dim, 'dim');
   if (d0 < -x.ndim - 1 || d0 > x.ndim) {
-    throw new RangeError(`unsqueeze: dim ${d0} is out of range for a tensor of shape ${shapeStr(x.shape)} (expected ${-x.ndim - 1}..${x.ndim})`);
+    throw new RangeError(`unsqueeze: dim ${d0} is out of range for a tensor of shape ${shapeStr(x._shape)} (expected ${-x.ndim - 1}..${x.ndim})`);
   }
   const d = d0 < 0 ? d0 + x.ndim + 1 : d0;
-  const shape = [...x.shape.slice(0, d), 1, ...x.shape.slice(d)];
-  const inner = d < x.ndim ? x._strides[d] * x.shape[d] : 1;
+  const shape = [...x._shape.slice(0, d), 1, ...x._shape.slice(d)];
+  const inner = d < x.ndim ? x._strides[d] * x._shape[d] : 1;
   const strides = [...x._strides.slice(0, d), inner, ...x._strides.slice(d)];
   return viewOp(x, shape, strides);
 }
@@ -127,7 +127,7 @@ const permuteOp = op('permute', {
   forward(ctx, x: Tensor, dims: number[]) {
     ctx.dims = dims;
     return x._view(
-      dims.map((d) => x.shape[d]),
+      dims.map((d) => x._shape[d]),
       dims.map((d) => x._strides[d]),
       x._off,
     );
@@ -142,9 +142,9 @@ const permuteOp = op('permute', {
 
 export function permute(x: Tensor, ...dims: (number | readonly number[])[]): Tensor {
   checkTensor('permute', x);
-  const list = sizesArg('permute', dims).map((d) => normDim('permute', d, x.ndim, x.shape));
+  const list = sizesArg('permute', dims).map((d) => normDim('permute', d, x.ndim, x._shape));
   if (list.length !== x.ndim || new Set(list).size !== list.length) {
-    throw new RangeError(`permute: dims ${shapeStr(list)} are not a permutation of the ${x.ndim} dims of shape ${shapeStr(x.shape)}`);
+    throw new RangeError(`permute: dims ${shapeStr(list)} are not a permutation of the ${x.ndim} dims of shape ${shapeStr(x._shape)}`);
   }
   return permuteOp(x, list);
 }
@@ -152,8 +152,8 @@ export function permute(x: Tensor, ...dims: (number | readonly number[])[]): Ten
 export function transpose(x: Tensor, dim0: number, dim1: number): Tensor {
   checkTensor('transpose', x);
   if (x.ndim === 0) return x;
-  const a = normDim('transpose', dim0, x.ndim, x.shape);
-  const b = normDim('transpose', dim1, x.ndim, x.shape);
+  const a = normDim('transpose', dim0, x.ndim, x._shape);
+  const b = normDim('transpose', dim1, x.ndim, x._shape);
   const dims = [...Array(x.ndim).keys()];
   dims[a] = b;
   dims[b] = a;
@@ -162,9 +162,9 @@ export function transpose(x: Tensor, dim0: number, dim1: number): Tensor {
 
 const expandOp = op('expand', {
   forward(ctx, x: Tensor, shape: number[]) {
-    ctx.inShape = x.shape;
+    ctx.inShape = x._shape;
     const lead = shape.length - x.ndim;
-    const strides = shape.map((s, d) => (d < lead ? 0 : x.shape[d - lead] === 1 && s !== 1 ? 0 : x._strides[d - lead]));
+    const strides = shape.map((s, d) => (d < lead ? 0 : x._shape[d - lead] === 1 && s !== 1 ? 0 : x._strides[d - lead]));
     return x._view(shape, strides, x._off);
   },
   backward(ctx, g) {
@@ -175,21 +175,21 @@ const expandOp = op('expand', {
 export function expand(x: Tensor, ...sizes: (number | readonly number[])[]): Tensor {
   checkTensor('expand', x);
   const want = sizesArg('expand', sizes);
-  if (want.length < x.ndim) throw new RangeError(`expand: shape ${shapeStr(want)} has fewer dims than the input ${shapeStr(x.shape)}`);
+  if (want.length < x.ndim) throw new RangeError(`expand: shape ${shapeStr(want)} has fewer dims than the input ${shapeStr(x._shape)}`);
   const lead = want.length - x.ndim;
   const shape = want.map((s, d) => {
-    const cur = d < lead ? null : x.shape[d - lead];
+    const cur = d < lead ? null : x._shape[d - lead];
     if (s === -1) {
       if (cur === null) throw new RangeError(`expand: -1 is not allowed for a new leading dim in ${shapeStr(want)}`);
       return cur;
     }
     if (s < 0 || (cur !== null && cur !== 1 && cur !== s)) {
-      throw new RangeError(`expand: cannot expand shape ${shapeStr(x.shape)} to ${shapeStr(want)}`);
+      throw new RangeError(`expand: cannot expand shape ${shapeStr(x._shape)} to ${shapeStr(want)}`);
     }
     return s;
   });
   checkShape('expand', shape);
-  if (sameShape(shape, x.shape)) return x;
+  if (sameShape(shape, x._shape)) return x;
   return expandOp(x, shape);
 }
 
@@ -198,7 +198,7 @@ export function expand(x: Tensor, ...sizes: (number | readonly number[])[]): Ten
 /** Writes `src` (broadcast) into the view `dst`; `op` names the caller in conversion errors. */
 export function copyInto(dst: Tensor, src: Tensor, op = 'copy'): void {
   try {
-    native.copy(dst._st.data, src._st.data, elementwiseMeta(dst.shape, [dst, src]));
+    native.copy(dst._st.data, src._st.data, elementwiseMeta(dst._shape, [dst, src]));
   } catch (e) {
     if (e instanceof RangeError && dst.dtype === 'int32') {
       throw new RangeError(`${op}: float values converted to int32 must be finite and within the int32 range`);
@@ -209,9 +209,9 @@ export function copyInto(dst: Tensor, src: Tensor, op = 'copy'): void {
 
 const sliceBackwardOp = op('sliceBackward', {
   forward(ctx, g: Tensor, shape: number[], dim: number, start: number, step: number) {
-    Object.assign(ctx, { dim, start, step, len: g.shape[dim] });
+    Object.assign(ctx, { dim, start, step, len: g._shape[dim] });
     const out = Tensor._empty(shape, g.dtype);
-    copyInto(stridedSlice(out, dim, start, g.shape[dim], step), g);
+    copyInto(stridedSlice(out, dim, start, g._shape[dim], step), g);
     return out;
   },
   backward(ctx, gg) {
@@ -220,7 +220,7 @@ const sliceBackwardOp = op('sliceBackward', {
 });
 
 function stridedSlice(x: Tensor, dim: number, start: number, len: number, step: number): Tensor {
-  const shape = x.shape.slice();
+  const shape = x._shape.slice();
   shape[dim] = len;
   const strides = x._strides.slice();
   strides[dim] = x._strides[dim] * step;
@@ -229,7 +229,7 @@ function stridedSlice(x: Tensor, dim: number, start: number, len: number, step: 
 
 const sliceOp = op('slice', {
   forward(ctx, x: Tensor, dim: number, start: number, len: number, step: number) {
-    Object.assign(ctx, { inShape: x.shape, dim, start, step });
+    Object.assign(ctx, { inShape: x._shape, dim, start, step });
     return stridedSlice(x, dim, start, len, step);
   },
   backward(ctx, g) {
@@ -240,13 +240,13 @@ const sliceOp = op('slice', {
 export function narrow(x: Tensor, dim: number, start: number, length: number): Tensor {
   checkTensor('narrow', x);
   if (x.ndim === 0) throw new RangeError('narrow: cannot narrow a 0-d tensor');
-  const d = normDim('narrow', dim, x.ndim, x.shape);
-  const n = x.shape[d];
+  const d = normDim('narrow', dim, x.ndim, x._shape);
+  const n = x._shape[d];
   let s = checkInt('narrow', start, 'start');
   const len = checkInt('narrow', length, 'length');
   if (s < 0) s += n;
   if (s < 0 || s > n || len < 0 || s + len > n) {
-    throw new RangeError(`narrow: start ${start} and length ${length} exceed dim ${d} of size ${n} (shape ${shapeStr(x.shape)})`);
+    throw new RangeError(`narrow: start ${start} and length ${length} exceed dim ${d} of size ${n} (shape ${shapeStr(x._shape)})`);
   }
   return sliceOp(x, d, s, len, 1);
 }
@@ -255,8 +255,8 @@ export function narrow(x: Tensor, dim: number, start: number, length: number): T
 export function slice(x: Tensor, dim: number, start?: number | null, end?: number | null, step = 1): Tensor {
   checkTensor('slice', x);
   if (x.ndim === 0) throw new RangeError('slice: cannot slice a 0-d tensor');
-  const d = normDim('slice', dim, x.ndim, x.shape);
-  const n = x.shape[d];
+  const d = normDim('slice', dim, x.ndim, x._shape);
+  const n = x._shape[d];
   const st = checkInt('slice', step, 'step');
   if (st <= 0) throw new RangeError(`slice: step must be positive, got ${step}`);
   const clampIdx = (v: number | null | undefined, dflt: number): number => {
@@ -275,15 +275,15 @@ export function slice(x: Tensor, dim: number, start?: number | null, end?: numbe
 
 const catOp = op('cat', {
   forward(ctx, dim: number, ...xs: Tensor[]) {
-    const shape = xs[0].shape.slice();
-    shape[dim] = xs.reduce((p, t) => p + t.shape[dim], 0);
+    const shape = xs[0]._shape.slice();
+    shape[dim] = xs.reduce((p, t) => p + t._shape[dim], 0);
     const out = Tensor._empty(shape, xs[0].dtype);
     let off = 0;
     const sizes: number[] = [];
     for (const t of xs) {
-      copyInto(stridedSlice(out, dim, off, t.shape[dim], 1), t);
-      off += t.shape[dim];
-      sizes.push(t.shape[dim]);
+      copyInto(stridedSlice(out, dim, off, t._shape[dim], 1), t);
+      off += t._shape[dim];
+      sizes.push(t._shape[dim]);
     }
     Object.assign(ctx, { dim, sizes });
     return out;
@@ -304,10 +304,10 @@ export function cat(tensors: Tensor[], dim = 0): Tensor {
   tensors.forEach((t, i) => checkTensor('cat', t, `tensors[${i}]`));
   const first = tensors[0];
   if (first.ndim === 0) throw new RangeError('cat: zero-dimensional tensors cannot be concatenated; use stack');
-  const d = normDim('cat', dim, first.ndim, first.shape);
+  const d = normDim('cat', dim, first.ndim, first._shape);
   for (const t of tensors) {
-    if (t.ndim !== first.ndim || t.shape.some((s, i) => i !== d && s !== first.shape[i])) {
-      throw new RangeError(`cat: shapes ${tensors.map((x) => shapeStr(x.shape)).join(', ')} differ outside dim ${d}`);
+    if (t.ndim !== first.ndim || t._shape.some((s, i) => i !== d && s !== first._shape[i])) {
+      throw new RangeError(`cat: shapes ${tensors.map((x) => shapeStr(x._shape)).join(', ')} differ outside dim ${d}`);
     }
   }
   const dt = tensors.map((t) => t.dtype).reduce(promote);
@@ -319,13 +319,13 @@ export function stack(tensors: Tensor[], dim = 0): Tensor {
   tensors.forEach((t, i) => checkTensor('stack', t, `tensors[${i}]`));
   const first = tensors[0];
   for (const t of tensors) {
-    if (!sameShape(t.shape, first.shape)) {
-      throw new RangeError(`stack: all tensors must have the same shape, got ${tensors.map((x) => shapeStr(x.shape)).join(', ')}`);
+    if (!sameShape(t._shape, first._shape)) {
+      throw new RangeError(`stack: all tensors must have the same shape, got ${tensors.map((x) => shapeStr(x._shape)).join(', ')}`);
     }
   }
   const d = checkInt('stack', dim, 'dim');
   if (d < -first.ndim - 1 || d > first.ndim) {
-    throw new RangeError(`stack: dim ${d} is out of range for tensors of shape ${shapeStr(first.shape)} (expected ${-first.ndim - 1}..${first.ndim})`);
+    throw new RangeError(`stack: dim ${d} is out of range for tensors of shape ${shapeStr(first._shape)} (expected ${-first.ndim - 1}..${first.ndim})`);
   }
   return cat(tensors.map((t) => unsqueeze(t, d)), d);
 }
@@ -333,8 +333,8 @@ export function stack(tensors: Tensor[], dim = 0): Tensor {
 export function split(x: Tensor, sizeOrSizes: number | number[], dim = 0): Tensor[] {
   checkTensor('split', x);
   if (x.ndim === 0) throw new RangeError('split: expects a tensor with at least 1 dim, got a 0-d tensor');
-  const d = normDim('split', dim, x.ndim, x.shape);
-  const n = x.shape[d];
+  const d = normDim('split', dim, x.ndim, x._shape);
+  const n = x._shape[d];
   let sizes: number[];
   if (Array.isArray(sizeOrSizes)) {
     sizes = sizeOrSizes.map((s) => checkInt('split', s, 'size'));
@@ -361,10 +361,10 @@ export function chunk(x: Tensor, chunks: number, dim = 0): Tensor[] {
   const c = checkInt('chunk', chunks, 'chunks');
   if (c <= 0) throw new RangeError(`chunk: chunks must be positive, got ${chunks}`);
   if (x.ndim === 0) throw new RangeError('chunk: expects a tensor with at least 1 dim, got a 0-d tensor');
-  const d = normDim('chunk', dim, x.ndim, x.shape);
+  const d = normDim('chunk', dim, x.ndim, x._shape);
   // As in PyTorch, an empty dim gives `chunks` empty pieces.
-  if (x.shape[d] === 0) return Array.from({ length: c }, () => narrow(x, d, 0, 0));
-  return split(x, Math.ceil(x.shape[d] / c), d);
+  if (x._shape[d] === 0) return Array.from({ length: c }, () => narrow(x, d, 0, 0));
+  return split(x, Math.ceil(x._shape[d] / c), d);
 }
 
 declare module '../tensor' {
@@ -399,7 +399,7 @@ method('split', split);
 method('chunk', chunk);
 Object.defineProperty(Tensor.prototype, 'T', {
   get(this: Tensor) {
-    if (this.ndim !== 2) throw new RangeError(`T: expects a 2-D tensor, got shape ${shapeStr(this.shape)}; use transpose() or permute()`);
+    if (this.ndim !== 2) throw new RangeError(`T: expects a 2-D tensor, got shape ${shapeStr(this._shape)}; use transpose() or permute()`);
     return transpose(this, 0, 1);
   },
   configurable: true,
