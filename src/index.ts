@@ -29,3 +29,4 @@ export { indexSelect, gather } from './ops/indexing';
 export { clone, contiguous, detach, to } from './ops/convert';
 export { setNumThreads, getNumThreads, backendInfo } from './runtime';
 export type { BackendInfo } from './runtime';
+export * as nn from './nn';

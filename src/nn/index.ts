@@ -1,0 +1,9 @@
+// tg.nn: modules, layers, initialisation and the functional forms.
+export { Module, Parameter } from './module';
+export type { StateDict, StateDictOptions, LoadStateDictOptions, LoadStateDictResult } from './module';
+export {
+  Sequential, Identity, Flatten, Linear, ReLU, LeakyReLU, ELU, GELU, SiLU, Sigmoid, Tanh, Softplus, Softmax, LogSoftmax,
+} from './layers';
+export type { LinearOptions } from './layers';
+export * as init from './init';
+export * as functional from './functional';

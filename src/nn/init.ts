@@ -1,0 +1,154 @@
+// tg.nn.init: in-place initialisers with PyTorch's fan computation and gains (torch.nn.init).
+import { Tensor } from '../tensor';
+import { isFloat } from '../dtype';
+import { noGrad } from '../autograd/grad-mode';
+import { Generator, resolveGenerator } from '../random';
+import { shapeStr } from '../shape';
+
+export interface InitOptions {
+  generator?: Generator;
+}
+
+export type Nonlinearity =
+  | 'linear' | 'identity' | 'conv1d' | 'conv2d' | 'conv3d' | 'convTranspose1d' | 'convTranspose2d' | 'convTranspose3d'
+  | 'sigmoid' | 'tanh' | 'relu' | 'leakyRelu' | 'selu'
+  | 'leaky_relu' | 'conv_transpose1d' | 'conv_transpose2d' | 'conv_transpose3d';
+
+export type FanMode = 'fanIn' | 'fanOut' | 'fan_in' | 'fan_out';
+
+function checkTarget(op: string, t: unknown): Tensor {
+  if (!(t instanceof Tensor)) throw new TypeError(`${op}: expected a Tensor, got ${t === null ? 'null' : typeof t}`);
+  if (!isFloat(t.dtype)) throw new TypeError(`${op}: expected a float32 or float64 tensor, got ${t.dtype}`);
+  return t;
+}
+
+function finite(op: string, v: unknown, what: string): number {
+  if (typeof v !== 'number' || !Number.isFinite(v)) throw new TypeError(`${op}: ${what} must be a finite number, got ${String(v)}`);
+  return v;
+}
+
+/** The recommended gain for a nonlinearity (PyTorch's `calculate_gain`). */
+export function calculateGain(nonlinearity: Nonlinearity, param?: number): number {
+  switch (nonlinearity) {
+    case 'linear': case 'identity':
+    case 'conv1d': case 'conv2d': case 'conv3d':
+    case 'convTranspose1d': case 'convTranspose2d': case 'convTranspose3d':
+    case 'conv_transpose1d': case 'conv_transpose2d': case 'conv_transpose3d':
+    case 'sigmoid':
+      return 1;
+    case 'tanh':
+      return 5 / 3;
+    case 'relu':
+      return Math.SQRT2;
+    case 'leakyRelu': case 'leaky_relu': {
+      const slope = param === undefined ? 0.01 : finite('calculateGain', param, 'negative slope');
+      return Math.sqrt(2 / (1 + slope * slope));
+    }
+    case 'selu':
+      return 3 / 4;
+    default:
+      throw new RangeError(`calculateGain: unsupported nonlinearity ${JSON.stringify(nonlinearity)}`);
+  }
+}
+
+/** [fanIn, fanOut] of a weight shaped [out, in, ...kernel] (PyTorch's `_calculate_fan_in_and_fan_out`). */
+export function calculateFanInAndFanOut(t: Tensor): [number, number] {
+  if (!(t instanceof Tensor)) throw new TypeError('calculateFanInAndFanOut: expected a Tensor');
+  const s = t.shape;
+  if (s.length < 2) {
+    throw new RangeError(`fan in and fan out cannot be computed for a tensor with fewer than 2 dimensions (shape ${shapeStr(s)})`);
+  }
+  let receptive = 1;
+  for (let d = 2; d < s.length; d++) receptive *= s[d];
+  return [s[1] * receptive, s[0] * receptive];
+}
+
+function fill(op: string, t: Tensor, draw: (buf: Tensor, g: Generator) => void, opts: InitOptions): Tensor {
+  const g = resolveGenerator(op, opts.generator);
+  if (t.size === 0) return t;
+  const buf = Tensor._empty(t._shape, t.dtype);
+  draw(buf, g);
+  return noGrad(() => t.copy_(buf));
+}
+
+/** Fills `t` in place with values uniform in [a, b). */
+export function uniform_(t: Tensor, a = 0, b = 1, opts: InitOptions = {}): Tensor {
+  checkTarget('uniform_', t);
+  const lo = finite('uniform_', a, 'a');
+  const hi = finite('uniform_', b, 'b');
+  if (hi < lo) throw new RangeError(`uniform_: a (${lo}) must not exceed b (${hi})`);
+  return fill('uniform_', t, (buf, g) => g._uniform(buf._st.data, lo, hi), opts);
+}
+
+/** Fills `t` in place with normal values of the given mean and standard deviation. */
+export function normal_(t: Tensor, mean = 0, std = 1, opts: InitOptions = {}): Tensor {
+  checkTarget('normal_', t);
+  const m = finite('normal_', mean, 'mean');
+  const s = finite('normal_', std, 'std');
+  if (s < 0) throw new RangeError(`normal_: std must be non-negative, got ${s}`);
+  return fill('normal_', t, (buf, g) => g._normal(buf._st.data, m, s), opts);
+}
+
+export function constant_(t: Tensor, val: number): Tensor {
+  checkTarget('constant_', t);
+  if (typeof val !== 'number') throw new TypeError(`constant_: val must be a number, got ${typeof val}`);
+  return noGrad(() => t.fill_(val));
+}
+
+export function zeros_(t: Tensor): Tensor {
+  return constant_(t, 0);
+}
+
+export function ones_(t: Tensor): Tensor {
+  return constant_(t, 1);
+}
+
+export function xavierUniform_(t: Tensor, opts: InitOptions & { gain?: number } = {}): Tensor {
+  checkTarget('xavierUniform_', t);
+  const [fanIn, fanOut] = calculateFanInAndFanOut(t);
+  const std = finite('xavierUniform_', opts.gain ?? 1, 'gain') * Math.sqrt(2 / (fanIn + fanOut));
+  const a = Math.sqrt(3) * std;
+  return uniform_(t, -a, a, opts);
+}
+
+export function xavierNormal_(t: Tensor, opts: InitOptions & { gain?: number } = {}): Tensor {
+  checkTarget('xavierNormal_', t);
+  const [fanIn, fanOut] = calculateFanInAndFanOut(t);
+  const std = finite('xavierNormal_', opts.gain ?? 1, 'gain') * Math.sqrt(2 / (fanIn + fanOut));
+  return normal_(t, 0, std, opts);
+}
+
+export interface KaimingOptions extends InitOptions {
+  /** Negative slope of the rectifier after this layer (leaky ReLU only); default 0. */
+  a?: number;
+  /** 'fanIn' (default) preserves the forward variance, 'fanOut' the backward one. */
+  mode?: FanMode;
+  /** Default 'leakyRelu', as in PyTorch. */
+  nonlinearity?: Nonlinearity;
+}
+
+function kaimingStd(op: string, t: Tensor, opts: KaimingOptions): number {
+  const mode = opts.mode ?? 'fanIn';
+  if (!['fanIn', 'fanOut', 'fan_in', 'fan_out'].includes(mode)) {
+    throw new RangeError(`${op}: mode must be 'fanIn' or 'fanOut', got ${JSON.stringify(mode)}`);
+  }
+  const [fanIn, fanOut] = calculateFanInAndFanOut(t);
+  const fan = mode === 'fanIn' || mode === 'fan_in' ? fanIn : fanOut;
+  const gain = calculateGain(opts.nonlinearity ?? 'leakyRelu', finite(op, opts.a ?? 0, 'a'));
+  return gain / Math.sqrt(fan);
+}
+
+/** Uniform in [-bound, bound) with bound = gain · √(3 / fan) (He et al.). */
+export function kaimingUniform_(t: Tensor, opts: KaimingOptions = {}): Tensor {
+  checkTarget('kaimingUniform_', t);
+  if (t.size === 0) return t;
+  const bound = Math.sqrt(3) * kaimingStd('kaimingUniform_', t, opts);
+  return uniform_(t, -bound, bound, opts);
+}
+
+/** Normal with std = gain / √fan (He et al.). */
+export function kaimingNormal_(t: Tensor, opts: KaimingOptions = {}): Tensor {
+  checkTarget('kaimingNormal_', t);
+  if (t.size === 0) return t;
+  return normal_(t, 0, kaimingStd('kaimingNormal_', t, opts), opts);
+}
