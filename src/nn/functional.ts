@@ -50,3 +50,13 @@ export function logSoftmax(x: Tensor, dim: number): Tensor {
   if (x.ndim === 0) return x.sub(x);
   return x.sub(x.logsumexp(d, true));
 }
+
+// Losses and penalties (see losses.ts).
+export {
+  mseLoss, l1Loss, huberLoss, smoothL1Loss, binaryCrossEntropy, binaryCrossEntropyWithLogits, nllLoss, crossEntropy,
+  l1Penalty, l2Penalty,
+} from './losses';
+export type {
+  Reduction, ReductionOptions, HuberLossOptions, SmoothL1LossOptions, BCELossOptions, BCEWithLogitsLossOptions,
+  NLLLossOptions, CrossEntropyLossOptions,
+} from './losses';

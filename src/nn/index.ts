@@ -5,5 +5,9 @@ export {
   Sequential, Identity, Flatten, Linear, ReLU, LeakyReLU, ELU, GELU, SiLU, Sigmoid, Tanh, Softplus, Softmax, LogSoftmax,
 } from './layers';
 export type { LinearOptions } from './layers';
+export {
+  MSELoss, L1Loss, HuberLoss, SmoothL1Loss, BCELoss, BCEWithLogitsLoss, NLLLoss, CrossEntropyLoss,
+} from './losses';
+export type { Reduction } from './losses';
 export * as init from './init';
 export * as functional from './functional';

@@ -1,0 +1,477 @@
+// Losses and penalties (tg.nn.functional.*Loss and the tg.nn loss modules), with PyTorch's semantics.
+// They are composed from differentiable ops (logSoftmax, gather, where, ...); fused native kernels for
+// cross-entropy and BCE-with-logits are a later step. All forms are stable for logits of ±1e4.
+import { Tensor } from '../tensor';
+import { isFloat } from '../dtype';
+import { shapeStr } from '../shape';
+import { tensor } from '../ops/creation';
+import { where } from '../ops/elementwise';
+import { logSoftmax } from './functional';
+import { Module } from './module';
+
+export type Reduction = 'mean' | 'sum' | 'none';
+
+export interface ReductionOptions {
+  reduction?: Reduction;
+}
+export interface HuberLossOptions extends ReductionOptions {
+  delta?: number;
+}
+export interface SmoothL1LossOptions extends ReductionOptions {
+  beta?: number;
+}
+export interface BCELossOptions extends ReductionOptions {
+  weight?: Tensor | null;
+}
+export interface BCEWithLogitsLossOptions extends BCELossOptions {
+  posWeight?: Tensor | null;
+}
+export interface NLLLossOptions extends ReductionOptions {
+  weight?: Tensor | null;
+  ignoreIndex?: number;
+}
+export interface CrossEntropyLossOptions extends NLLLossOptions {
+  labelSmoothing?: number;
+}
+
+// ---- validation helpers --------------------------------------------------------------------
+
+function what(x: unknown): string {
+  return x === null ? 'null' : Array.isArray(x) ? 'an array' : typeof x;
+}
+
+function floatTensor(fn: string, x: unknown, name: string): Tensor {
+  if (!(x instanceof Tensor)) throw new TypeError(`${fn}: ${name} must be a Tensor, got ${what(x)}`);
+  if (!isFloat(x.dtype)) throw new TypeError(`${fn}: ${name} must be a float32 or float64 tensor, got ${x.dtype}`);
+  return x;
+}
+
+function reductionOf(fn: string, opts: ReductionOptions | undefined): Reduction {
+  const r = opts?.reduction ?? 'mean';
+  if (r !== 'mean' && r !== 'sum' && r !== 'none') {
+    throw new RangeError(`${fn}: reduction must be 'mean', 'sum' or 'none', got ${JSON.stringify(r)}`);
+  }
+  return r;
+}
+
+function reduce(l: Tensor, r: Reduction): Tensor {
+  return r === 'mean' ? l.mean() : r === 'sum' ? l.sum() : l;
+}
+
+function sameShape(fn: string, input: Tensor, target: Tensor): void {
+  const a = input.shape;
+  const b = target.shape;
+  if (a.length !== b.length || a.some((s, i) => s !== b[i])) {
+    throw new RangeError(`${fn}: target shape ${shapeStr(b)} must equal input shape ${shapeStr(a)}`);
+  }
+}
+
+/** Checks that `w` broadcasts to `shape` (trailing alignment, as PyTorch). */
+function broadcastable(fn: string, w: Tensor, shape: readonly number[], name: string): void {
+  const ws = w.shape;
+  const ok = ws.length <= shape.length && ws.every((s, i) => s === 1 || s === shape[shape.length - ws.length + i]);
+  if (!ok) throw new RangeError(`${fn}: ${name} shape ${shapeStr(ws)} does not broadcast to input shape ${shapeStr(shape)}`);
+}
+
+function optionalWeight(fn: string, w: unknown, name = 'weight'): Tensor | null {
+  if (w === undefined || w === null) return null;
+  return floatTensor(fn, w, name);
+}
+
+function finiteNumber(fn: string, v: unknown, name: string, min = -Infinity): number {
+  if (typeof v !== 'number' || Number.isNaN(v) || v < min) {
+    throw new RangeError(`${fn}: ${name} must be a number${min > -Infinity ? ` >= ${min}` : ''}, got ${String(v)}`);
+  }
+  return v;
+}
+
+// ---- regression losses ---------------------------------------------------------------------
+
+/** Mean squared error: (input - target)² reduced. Shapes must match. */
+export function mseLoss(input: Tensor, target: Tensor, opts: ReductionOptions = {}): Tensor {
+  const fn = 'mseLoss';
+  floatTensor(fn, input, 'input');
+  floatTensor(fn, target, 'target');
+  const r = reductionOf(fn, opts);
+  sameShape(fn, input, target);
+  return reduce(input.sub(target).square(), r);
+}
+
+/** Mean absolute error: |input - target| reduced. Shapes must match. */
+export function l1Loss(input: Tensor, target: Tensor, opts: ReductionOptions = {}): Tensor {
+  const fn = 'l1Loss';
+  floatTensor(fn, input, 'input');
+  floatTensor(fn, target, 'target');
+  const r = reductionOf(fn, opts);
+  sameShape(fn, input, target);
+  return reduce(input.sub(target).abs(), r);
+}
+
+/** Huber loss: 0.5·d² where |d| < delta, else delta·(|d| - 0.5·delta), d = input - target. */
+export function huberLoss(input: Tensor, target: Tensor, opts: HuberLossOptions = {}): Tensor {
+  const fn = 'huberLoss';
+  floatTensor(fn, input, 'input');
+  floatTensor(fn, target, 'target');
+  const r = reductionOf(fn, opts);
+  const delta = finiteNumber(fn, opts.delta ?? 1, 'delta', 0);
+  if (!(delta > 0)) throw new RangeError(`${fn}: delta must be positive, got ${delta}`);
+  sameShape(fn, input, target);
+  const d = input.sub(target);
+  const a = d.abs();
+  return reduce(where(a.lt(delta), d.square().mul(0.5), a.sub(0.5 * delta).mul(delta)), r);
+}
+
+/** Smooth L1: 0.5·d²/beta where |d| < beta, else |d| - 0.5·beta; beta = 0 is the L1 loss (as PyTorch). */
+export function smoothL1Loss(input: Tensor, target: Tensor, opts: SmoothL1LossOptions = {}): Tensor {
+  const fn = 'smoothL1Loss';
+  floatTensor(fn, input, 'input');
+  floatTensor(fn, target, 'target');
+  const r = reductionOf(fn, opts);
+  const beta = finiteNumber(fn, opts.beta ?? 1, 'beta', 0);
+  sameShape(fn, input, target);
+  const d = input.sub(target);
+  const a = d.abs();
+  if (beta === 0) return reduce(a, r);
+  return reduce(where(a.lt(beta), d.square().mul(0.5 / beta), a.sub(0.5 * beta)), r);
+}
+
+// ---- binary classification -----------------------------------------------------------------
+
+/**
+ * Binary cross-entropy on probabilities: -w·(y·log x + (1-y)·log(1-x)), each log clamped to ≥ -100 as
+ * PyTorch does (so x = 0 or 1 gives a finite loss). Input values must lie in [0, 1].
+ */
+export function binaryCrossEntropy(input: Tensor, target: Tensor, opts: BCELossOptions = {}): Tensor {
+  const fn = 'binaryCrossEntropy';
+  floatTensor(fn, input, 'input');
+  floatTensor(fn, target, 'target');
+  const r = reductionOf(fn, opts);
+  const w = optionalWeight(fn, opts.weight);
+  sameShape(fn, input, target);
+  if (w) broadcastable(fn, w, input.shape, 'weight');
+  for (const v of input.data()) {
+    if (!(v >= 0 && v <= 1)) throw new RangeError(`${fn}: all elements of input should be between 0 and 1, found ${v}`);
+  }
+  const logX = input.log().clamp(-100, null);
+  const log1mX = input.neg().add(1).log().clamp(-100, null);
+  let l = target.mul(logX).add(target.neg().add(1).mul(log1mX)).neg();
+  if (w) l = l.mul(w);
+  return reduce(l, r);
+}
+
+/** softplus(-x) = log(1 + e^-x), exact and finite for any x, with the exact gradient (also at 0). */
+function softplusNeg(x: Tensor): Tensor {
+  const neg = x.lt(0);
+  const minusAbs = where(neg, x, x.neg()); // -|x| with gradient -sign(x), and -1 at 0
+  return where(neg, x.neg(), 0).add(minusAbs.exp().log1p());
+}
+
+/**
+ * Binary cross-entropy on logits in the stable form: (1-y)·x + lw·softplus(-x), lw = 1 + (posWeight-1)·y
+ * (equal to max(x,0) - x·y + log1p(e^-|x|) without posWeight), times weight. posWeight broadcasts
+ * against the target (one entry per class along the last dim), as in PyTorch.
+ */
+export function binaryCrossEntropyWithLogits(input: Tensor, target: Tensor, opts: BCEWithLogitsLossOptions = {}): Tensor {
+  const fn = 'binaryCrossEntropyWithLogits';
+  floatTensor(fn, input, 'input');
+  floatTensor(fn, target, 'target');
+  const r = reductionOf(fn, opts);
+  const w = optionalWeight(fn, opts.weight);
+  const pw = optionalWeight(fn, opts.posWeight, 'posWeight');
+  sameShape(fn, input, target);
+  if (w) broadcastable(fn, w, input.shape, 'weight');
+  if (pw) broadcastable(fn, pw, input.shape, 'posWeight');
+  const sp = softplusNeg(input);
+  const oneMinusY = target.neg().add(1);
+  let l: Tensor;
+  if (pw) {
+    const lw = pw.sub(1).mul(target).add(1);
+    l = oneMinusY.mul(input).add(lw.mul(sp));
+  } else {
+    l = oneMinusY.mul(input).add(sp);
+  }
+  if (w) l = l.mul(w);
+  return reduce(l, r);
+}
+
+// ---- class-index losses --------------------------------------------------------------------
+
+interface ClassTargets {
+  classDim: number;
+  numClasses: number;
+  /** int32 tensor shaped like the input with the class dim of size 1, ignored entries replaced by 0. */
+  index: Tensor;
+  /** 1 where the target is kept, 0 where it equals ignoreIndex, shaped like the target, input dtype. */
+  mask: Tensor;
+  safe: Int32Array;
+  kept: number;
+  targetShape: number[];
+}
+
+function classTargets(fn: string, input: Tensor, target: Tensor, ignoreIndex: number): ClassTargets {
+  if (target.dtype !== 'int32') throw new TypeError(`${fn}: class targets must be an int32 tensor, got ${target.dtype}`);
+  if (input.ndim === 0) throw new RangeError(`${fn}: input must have a class dimension, got shape ${shapeStr(input.shape)}`);
+  const classDim = input.ndim === 1 ? 0 : 1;
+  const C = input.shape[classDim];
+  const expected = input.ndim === 1 ? [] : [input.shape[0], ...input.shape.slice(2)];
+  const ts = target.shape;
+  if (ts.length !== expected.length || ts.some((s, i) => s !== expected[i])) {
+    throw new RangeError(
+      `${fn}: target shape ${shapeStr(ts)} does not match input shape ${shapeStr(input.shape)} ` +
+        `(expected target shape ${shapeStr(expected)} for input [N, C, d1, ...] or [C])`,
+    );
+  }
+  const raw = target.data() as Int32Array;
+  const safe = new Int32Array(raw.length);
+  const m = new (input.dtype === 'float64' ? Float64Array : Float32Array)(raw.length);
+  let kept = 0;
+  for (let i = 0; i < raw.length; i++) {
+    const t = raw[i];
+    if (t === ignoreIndex) continue;
+    if (t < 0 || t >= C) {
+      throw new RangeError(`${fn}: target ${t} is out of range for ${C} classes (input shape ${shapeStr(input.shape)}, ignoreIndex ${ignoreIndex})`);
+    }
+    safe[i] = t;
+    m[i] = 1;
+    kept++;
+  }
+  const idxShape = input.shape.slice();
+  idxShape[classDim] = 1;
+  return {
+    classDim,
+    numClasses: C,
+    index: tensor(safe, { dtype: 'int32', shape: idxShape }),
+    mask: tensor(m, { dtype: input.dtype, shape: ts.slice() }),
+    safe,
+    kept,
+    targetShape: ts.slice(),
+  };
+}
+
+function classWeight(fn: string, w: unknown, C: number): Tensor | null {
+  const t = optionalWeight(fn, w);
+  if (t && (t.ndim !== 1 || t.shape[0] !== C)) {
+    throw new RangeError(`${fn}: weight must have shape [${C}] (one entry per class), got ${shapeStr(t.shape)}`);
+  }
+  return t;
+}
+
+function ignoreIndexOf(fn: string, v: unknown): number {
+  const i = v ?? -100;
+  if (typeof i !== 'number' || !Number.isInteger(i)) throw new TypeError(`${fn}: ignoreIndex must be an integer, got ${String(i)}`);
+  return i;
+}
+
+/** Per-target weights w[target]·mask (or the mask alone), shaped like the target. */
+function targetWeights(ct: ClassTargets, w: Tensor | null): Tensor {
+  if (!w) return ct.mask;
+  return w.indexSelect(0, tensor(ct.safe, { dtype: 'int32', shape: [ct.safe.length] })).reshape(ct.targetShape).mul(ct.mask);
+}
+
+function nllCore(logp: Tensor, ct: ClassTargets, w: Tensor | null, r: Reduction): Tensor {
+  const picked = logp.gather(ct.classDim, ct.index).reshape(ct.targetShape);
+  const wt = targetWeights(ct, w);
+  const l = picked.mul(wt).neg();
+  if (r === 'none') return l;
+  if (r === 'sum') return l.sum();
+  return l.sum().div(wt.sum()); // 0/0 = NaN when every target is ignored, as PyTorch
+}
+
+/**
+ * Negative log-likelihood on log-probabilities [N, C] (or [C], or [N, C, d1, ...]) with int32 class targets
+ * [N] (or [], or [N, d1, ...]): -w[t]·logProbs[t]; entries equal to ignoreIndex contribute 0, and 'mean'
+ * divides by the summed weights of the kept targets (their count without weights).
+ */
+export function nllLoss(logProbs: Tensor, target: Tensor, opts: NLLLossOptions = {}): Tensor {
+  const fn = 'nllLoss';
+  floatTensor(fn, logProbs, 'input');
+  if (!(target instanceof Tensor)) throw new TypeError(`${fn}: target must be a Tensor, got ${what(target)}`);
+  const r = reductionOf(fn, opts);
+  const ignore = ignoreIndexOf(fn, opts.ignoreIndex);
+  const ct = classTargets(fn, logProbs, target, ignore);
+  const w = classWeight(fn, opts.weight, ct.numClasses);
+  return nllCore(logProbs, ct, w, r);
+}
+
+/**
+ * Cross-entropy on logits [N, C] (or [C], or [N, C, d1, ...]) against int32 class targets or float class
+ * probabilities shaped like the logits, as torch.nn.functional.cross_entropy:
+ * - class targets: (1-ε)·nllLoss(logSoftmax(x)) + ε/C·Σ_c w_c·(-logp_c) (ignored entries 0; 'mean'
+ *   divides both terms by the summed weights of the kept targets);
+ * - probabilities: -Σ_c w_c·y'_c·logp_c with y' = (1-ε)·y + ε/C; 'mean' divides by N·d1·... .
+ */
+export function crossEntropy(logits: Tensor, target: Tensor, opts: CrossEntropyLossOptions = {}): Tensor {
+  const fn = 'crossEntropy';
+  floatTensor(fn, logits, 'input');
+  if (!(target instanceof Tensor)) throw new TypeError(`${fn}: target must be a Tensor, got ${what(target)}`);
+  const r = reductionOf(fn, opts);
+  const eps = opts.labelSmoothing ?? 0;
+  if (typeof eps !== 'number' || !(eps >= 0 && eps <= 1)) {
+    throw new RangeError(`${fn}: labelSmoothing must be in [0, 1], got ${String(eps)}`);
+  }
+  if (logits.ndim === 0) throw new RangeError(`${fn}: input must have a class dimension, got shape ${shapeStr(logits.shape)}`);
+  const classDim = logits.ndim === 1 ? 0 : 1;
+  const C = logits.shape[classDim];
+  const w = classWeight(fn, opts.weight, C);
+  const wShape = logits.shape.map((_, i) => (i === classDim ? C : 1));
+  const logp = logSoftmax(logits, classDim);
+
+  if (isFloat(target.dtype)) {
+    if (target.shape.length !== logits.shape.length || target.shape.some((s, i) => s !== logits.shape[i])) {
+      throw new RangeError(`${fn}: probability target shape ${shapeStr(target.shape)} must equal input shape ${shapeStr(logits.shape)}`);
+    }
+    const y = eps > 0 ? target.mul(1 - eps).add(eps / C) : target;
+    let prod = logp.mul(y);
+    if (w) prod = prod.mul(w.reshape(wShape));
+    if (r === 'sum') return prod.sum().neg();
+    const perSample = prod.sum(classDim).neg();
+    if (r === 'none') return perSample;
+    return perSample.sum().div(logits.size / C);
+  }
+
+  const ignore = ignoreIndexOf(fn, opts.ignoreIndex);
+  const ct = classTargets(fn, logits, target, ignore);
+  const nll = nllCore(logp, ct, w, r);
+  if (eps === 0) return nll;
+  let smooth = (w ? logp.mul(w.reshape(wShape)) : logp).sum(classDim).neg().mul(ct.mask);
+  if (r === 'sum') smooth = smooth.sum();
+  else if (r === 'mean') smooth = smooth.sum().div(targetWeights(ct, w).sum());
+  return nll.mul(1 - eps).add(smooth.mul(eps / C));
+}
+
+// ---- penalties -----------------------------------------------------------------------------
+
+function paramList(fn: string, params: Tensor | Iterable<Tensor>): Tensor[] {
+  const list = params instanceof Tensor ? [params] : params && typeof (params as Iterable<Tensor>)[Symbol.iterator] === 'function' ? [...params] : null;
+  if (!list) throw new TypeError(`${fn}: params must be a Tensor or an iterable of Tensors, got ${what(params)}`);
+  list.forEach((p, i) => floatTensor(fn, p, `params[${i}]`));
+  return list;
+}
+
+function penalty(fn: string, params: Tensor | Iterable<Tensor>, term: (p: Tensor) => Tensor): Tensor {
+  const list = paramList(fn, params);
+  if (list.length === 0) return tensor(0, { dtype: 'float32' });
+  let s = term(list[0]).sum();
+  for (let i = 1; i < list.length; i++) s = s.add(term(list[i]).sum());
+  return s;
+}
+
+/** Σ|p| over all entries of all params (add λ·l1Penalty(model.parameters()) to a loss). */
+export function l1Penalty(params: Tensor | Iterable<Tensor>): Tensor {
+  return penalty('l1Penalty', params, (p) => p.abs());
+}
+
+/**
+ * Σp² over all entries of all params, without a factor 1/2 (Keras' `l2(λ)` regulariser is λ·Σp²; note
+ * that SGD's weightDecay λ corresponds to (λ/2)·l2Penalty).
+ */
+export function l2Penalty(params: Tensor | Iterable<Tensor>): Tensor {
+  return penalty('l2Penalty', params, (p) => p.square());
+}
+
+// ---- modules -------------------------------------------------------------------------------
+
+abstract class Loss extends Module {
+  readonly reduction: Reduction;
+  constructor(name: string, opts: ReductionOptions) {
+    super();
+    this.reduction = reductionOf(name, opts);
+  }
+  override extraRepr(): string {
+    return this.reduction === 'mean' ? '' : `reduction=${this.reduction}`;
+  }
+}
+
+export class MSELoss extends Loss {
+  constructor(opts: ReductionOptions = {}) {
+    super('MSELoss', opts);
+  }
+  override forward(input: Tensor, target: Tensor): Tensor {
+    return mseLoss(input, target, { reduction: this.reduction });
+  }
+}
+
+export class L1Loss extends Loss {
+  constructor(opts: ReductionOptions = {}) {
+    super('L1Loss', opts);
+  }
+  override forward(input: Tensor, target: Tensor): Tensor {
+    return l1Loss(input, target, { reduction: this.reduction });
+  }
+}
+
+export class HuberLoss extends Loss {
+  readonly delta: number;
+  constructor(opts: HuberLossOptions = {}) {
+    super('HuberLoss', opts);
+    this.delta = opts.delta ?? 1;
+  }
+  override forward(input: Tensor, target: Tensor): Tensor {
+    return huberLoss(input, target, { reduction: this.reduction, delta: this.delta });
+  }
+}
+
+export class SmoothL1Loss extends Loss {
+  readonly beta: number;
+  constructor(opts: SmoothL1LossOptions = {}) {
+    super('SmoothL1Loss', opts);
+    this.beta = opts.beta ?? 1;
+  }
+  override forward(input: Tensor, target: Tensor): Tensor {
+    return smoothL1Loss(input, target, { reduction: this.reduction, beta: this.beta });
+  }
+}
+
+export class BCELoss extends Loss {
+  declare weight: Tensor | null;
+  constructor(opts: BCELossOptions = {}) {
+    super('BCELoss', opts);
+    this.registerBuffer('weight', optionalWeight('BCELoss', opts.weight));
+  }
+  override forward(input: Tensor, target: Tensor): Tensor {
+    return binaryCrossEntropy(input, target, { reduction: this.reduction, weight: this.weight });
+  }
+}
+
+export class BCEWithLogitsLoss extends Loss {
+  declare weight: Tensor | null;
+  declare posWeight: Tensor | null;
+  constructor(opts: BCEWithLogitsLossOptions = {}) {
+    super('BCEWithLogitsLoss', opts);
+    this.registerBuffer('weight', optionalWeight('BCEWithLogitsLoss', opts.weight));
+    this.registerBuffer('posWeight', optionalWeight('BCEWithLogitsLoss', opts.posWeight, 'posWeight'));
+  }
+  override forward(input: Tensor, target: Tensor): Tensor {
+    return binaryCrossEntropyWithLogits(input, target, { reduction: this.reduction, weight: this.weight, posWeight: this.posWeight });
+  }
+}
+
+export class NLLLoss extends Loss {
+  declare weight: Tensor | null;
+  readonly ignoreIndex: number;
+  constructor(opts: NLLLossOptions = {}) {
+    super('NLLLoss', opts);
+    this.registerBuffer('weight', optionalWeight('NLLLoss', opts.weight));
+    this.ignoreIndex = ignoreIndexOf('NLLLoss', opts.ignoreIndex);
+  }
+  override forward(input: Tensor, target: Tensor): Tensor {
+    return nllLoss(input, target, { reduction: this.reduction, weight: this.weight, ignoreIndex: this.ignoreIndex });
+  }
+}
+
+export class CrossEntropyLoss extends Loss {
+  declare weight: Tensor | null;
+  readonly ignoreIndex: number;
+  readonly labelSmoothing: number;
+  constructor(opts: CrossEntropyLossOptions = {}) {
+    super('CrossEntropyLoss', opts);
+    this.registerBuffer('weight', optionalWeight('CrossEntropyLoss', opts.weight));
+    this.ignoreIndex = ignoreIndexOf('CrossEntropyLoss', opts.ignoreIndex);
+    this.labelSmoothing = opts.labelSmoothing ?? 0;
+  }
+  override forward(input: Tensor, target: Tensor): Tensor {
+    return crossEntropy(input, target, {
+      reduction: this.reduction, weight: this.weight, ignoreIndex: this.ignoreIndex, labelSmoothing: this.labelSmoothing,
+    });
+  }
+}
