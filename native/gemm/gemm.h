@@ -1,41 +1,138 @@
 // Packed, cache-blocked GEMM: C = alpha * A·B + beta * C. A and B take any row/column strides,
-// so transposed operands are handled by packing without a transposed copy.
+// so transposed operands are handled by packing without a transposed copy. C has unit column
+// stride; beta == 0 never reads C (NaN in C is ignored).
+//
 // Templated on the register tile (MR x NR); each ISA unit picks a tile that fits its registers.
+// This header is included inside each ISA unit's namespace, after isa_prelude.h has included the
+// standard headers at global scope: it must not include any header that the prelude has not
+// (so no <immintrin.h>; the AVX2 kernel uses GCC/Clang vector extensions and builtins instead).
+//
+// - Portable path (baseline unit, AVX-512 unit): plain C++ micro-kernel relying on
+//   auto-vectorisation.
+// - AVX2+FMA path (units compiled with -mavx2 -mfma whose tile is 6x16 for float or 6x8 for
+//   double): an explicit 12-accumulator FMA micro-kernel, edge tiles through masked loads/stores
+//   (the same arithmetic as full tiles), contiguous fast paths in packing, and a direct path for
+//   small problems that skips packing A (and B when it is row-major).
+//
+// The result depends only on (m, n, k), the operands and their strides, never on the thread
+// count: the caller (kernels/linalg.cc) splits M and N into fixed blocks, never K.
 #pragma once
 #include <algorithm>
 #include <cstddef>
+#include <cstdint>
 #include <vector>
 
 namespace gemm_detail {
 constexpr ptrdiff_t KC = 256;
-constexpr ptrdiff_t MC = 96;
+constexpr ptrdiff_t MC = 144;
 constexpr ptrdiff_t NC = 2048;
 
-template <typename T, int MR>
-static void pack_a(const T* a, ptrdiff_t rsa, ptrdiff_t csa, ptrdiff_t mc, ptrdiff_t kc, T* out) {
-  for (ptrdiff_t i0 = 0; i0 < mc; i0 += MR) {
-    const ptrdiff_t mr = std::min<ptrdiff_t>(MR, mc - i0);
-    for (ptrdiff_t p = 0; p < kc; ++p) {
-      for (ptrdiff_t i = 0; i < mr; ++i) out[i] = a[(i0 + i) * rsa + p * csa];
-      for (ptrdiff_t i = mr; i < MR; ++i) out[i] = T(0);
-      out += MR;
+// 64-byte aligned view of a growable thread-local buffer holding at least n elements.
+template <typename T>
+static inline T* aligned_buffer(std::vector<T>& v, ptrdiff_t n) {
+  const size_t need = size_t(n) + 64 / sizeof(T);
+  if (v.size() < need) v.resize(need);
+  const uintptr_t p = (reinterpret_cast<uintptr_t>(v.data()) + 63) & ~uintptr_t(63);
+  return reinterpret_cast<T*>(p);
+}
+
+// C = beta * C (beta == 0 writes zeros without reading C): the k == 0 or alpha == 0 case.
+template <typename T>
+static void scale_c(ptrdiff_t m, ptrdiff_t n, T beta, T* c, ptrdiff_t rsc) {
+  for (ptrdiff_t i = 0; i < m; ++i) {
+    T* crow = c + i * rsc;
+    if (beta == T(0)) {
+      for (ptrdiff_t j = 0; j < n; ++j) crow[j] = T(0);
+    } else {
+      for (ptrdiff_t j = 0; j < n; ++j) crow[j] = beta * crow[j];
     }
   }
 }
 
+// A block (mc x kc) into MR-row micro-panels: out[panel][p][i], rows past mc zero.
+template <typename T, int MR>
+static void pack_a(const T* a, ptrdiff_t rsa, ptrdiff_t csa, ptrdiff_t mc, ptrdiff_t kc, T* out) {
+  for (ptrdiff_t i0 = 0; i0 < mc; i0 += MR) {
+    const ptrdiff_t mr = std::min<ptrdiff_t>(MR, mc - i0);
+    const T* ap = a + i0 * rsa;
+    if (mr == MR && csa == 1) {
+      // Row-major A: MR sequential row streams.
+      const T* rows[MR];
+      for (int i = 0; i < MR; ++i) rows[i] = ap + i * rsa;
+      for (ptrdiff_t p = 0; p < kc; ++p) {
+#pragma GCC unroll 8
+        for (int i = 0; i < MR; ++i) out[i] = rows[i][p];
+        out += MR;
+      }
+    } else if (mr == MR && rsa == 1) {
+      // Column-major (transposed) A: each k step is MR contiguous values.
+      for (ptrdiff_t p = 0; p < kc; ++p) {
+        const T* col = ap + p * csa;
+#pragma GCC unroll 8
+        for (int i = 0; i < MR; ++i) out[i] = col[i];
+        out += MR;
+      }
+    } else {
+      for (ptrdiff_t p = 0; p < kc; ++p) {
+        for (ptrdiff_t i = 0; i < mr; ++i) out[i] = ap[i * rsa + p * csa];
+        for (ptrdiff_t i = mr; i < MR; ++i) out[i] = T(0);
+        out += MR;
+      }
+    }
+  }
+}
+
+// B block (kc x nc) into NR-column micro-panels: out[panel][p][j], columns past nc zero.
 template <typename T, int NR>
 static void pack_b(const T* b, ptrdiff_t rsb, ptrdiff_t csb, ptrdiff_t kc, ptrdiff_t nc, T* out) {
-  for (ptrdiff_t j0 = 0; j0 < nc; j0 += NR) {
-    const ptrdiff_t nr = std::min<ptrdiff_t>(NR, nc - j0);
-    for (ptrdiff_t p = 0; p < kc; ++p) {
-      const T* row = b + p * rsb + j0 * csb;
-      if (csb == 1) {
-        for (ptrdiff_t j = 0; j < nr; ++j) out[j] = row[j];
-      } else {
-        for (ptrdiff_t j = 0; j < nr; ++j) out[j] = row[j * csb];
+  ptrdiff_t j0 = 0;
+  if (csb == 1 && nc >= NR) {
+    // Row-major B: read each row of the block sequentially (the hardware prefetcher follows it;
+    // walking one panel at a time would touch a new page every k step) and deal its NR-runs out
+    // to the panels.
+    const ptrdiff_t full = nc / NR;
+    constexpr ptrdiff_t PB = 8;
+    for (ptrdiff_t p0 = 0; p0 < kc; p0 += PB) {
+      const ptrdiff_t pe = std::min(PB, kc - p0);
+      const T* row = b + p0 * rsb;
+      T* o = out + p0 * NR;
+      for (ptrdiff_t q = 0; q < full; ++q) {
+        for (ptrdiff_t p = 0; p < pe; ++p) {
+#pragma GCC unroll 16
+          for (int j = 0; j < NR; ++j) o[p * NR + j] = row[p * rsb + j];
+        }
+        row += NR;
+        o += kc * NR;
       }
-      for (ptrdiff_t j = nr; j < NR; ++j) out[j] = T(0);
-      out += NR;
+    }
+    j0 = full * NR;
+    out += full * kc * NR;
+  }
+  for (; j0 < nc; j0 += NR) {
+    const ptrdiff_t nr = std::min<ptrdiff_t>(NR, nc - j0);
+    const T* bp = b + j0 * csb;
+    if (rsb == 1) {
+      // Column-major (transposed, x @ W.T) B: nr contiguous column streams, transposed in
+      // chunks of 16 k steps so the reads stay sequential and the writes stay in L1.
+      constexpr ptrdiff_t PB = 16;
+      for (ptrdiff_t p0 = 0; p0 < kc; p0 += PB) {
+        const ptrdiff_t pe = std::min(PB, kc - p0);
+        T* o = out + p0 * NR;
+        for (ptrdiff_t j = 0; j < nr; ++j) {
+          const T* col = bp + j * csb + p0;
+          for (ptrdiff_t p = 0; p < pe; ++p) o[p * NR + j] = col[p];
+        }
+        for (ptrdiff_t j = nr; j < NR; ++j)
+          for (ptrdiff_t p = 0; p < pe; ++p) o[p * NR + j] = T(0);
+      }
+      out += kc * NR;
+    } else {
+      for (ptrdiff_t p = 0; p < kc; ++p) {
+        const T* row = bp + p * rsb;
+        for (ptrdiff_t j = 0; j < nr; ++j) out[j] = row[j * csb];
+        for (ptrdiff_t j = nr; j < NR; ++j) out[j] = T(0);
+        out += NR;
+      }
     }
   }
 }
@@ -56,39 +153,33 @@ static inline void micro_kernel(ptrdiff_t kc, const T* __restrict ap, const T* _
     bp += NR;
   }
 }
-}  // namespace gemm_detail
 
+// Portable blocked GEMM (m, n, k > 0 and alpha != 0 are checked by the caller).
 template <typename T, int MR, int NR>
-static void gemm_blocked(ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, T alpha, const T* a, ptrdiff_t rsa,
-                         ptrdiff_t csa, const T* b, ptrdiff_t rsb, ptrdiff_t csb, T beta, T* c,
-                         ptrdiff_t rsc) {
-  using namespace gemm_detail;
-  if (m <= 0 || n <= 0) return;
-  if (k <= 0 || alpha == T(0)) {
-    for (ptrdiff_t i = 0; i < m; ++i)
-      for (ptrdiff_t j = 0; j < n; ++j) c[i * rsc + j] = beta == T(0) ? T(0) : beta * c[i * rsc + j];
-    return;
-  }
-  thread_local std::vector<T> abuf, bbuf;
+static void gemm_portable(ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, T alpha, const T* a,
+                          ptrdiff_t rsa, ptrdiff_t csa, const T* b, ptrdiff_t rsb, ptrdiff_t csb,
+                          T beta, T* c, ptrdiff_t rsc) {
+  thread_local std::vector<T> abuf_store, bbuf_store;
   const ptrdiff_t ncap = std::min(NC, (n + NR - 1) / NR * NR);
   const ptrdiff_t kcap = std::min(KC, k);
-  if (ptrdiff_t(bbuf.size()) < kcap * ncap) bbuf.resize(kcap * ncap);
-  if (ptrdiff_t(abuf.size()) < kcap * (MC + MR)) abuf.resize(kcap * (MC + MR));
+  const ptrdiff_t mcap = std::min(MC, (m + MR - 1) / MR * MR);
+  T* bbuf = aligned_buffer(bbuf_store, kcap * ncap);
+  T* abuf = aligned_buffer(abuf_store, kcap * mcap);
   alignas(64) T acc[MR][NR];
   for (ptrdiff_t jc = 0; jc < n; jc += NC) {
     const ptrdiff_t nc = std::min(NC, n - jc);
     for (ptrdiff_t pc = 0; pc < k; pc += KC) {
       const ptrdiff_t kc = std::min(KC, k - pc);
       const T bet = pc == 0 ? beta : T(1);
-      pack_b<T, NR>(b + pc * rsb + jc * csb, rsb, csb, kc, nc, bbuf.data());
+      pack_b<T, NR>(b + pc * rsb + jc * csb, rsb, csb, kc, nc, bbuf);
       for (ptrdiff_t ic = 0; ic < m; ic += MC) {
         const ptrdiff_t mc = std::min(MC, m - ic);
-        pack_a<T, MR>(a + ic * rsa + pc * csa, rsa, csa, mc, kc, abuf.data());
+        pack_a<T, MR>(a + ic * rsa + pc * csa, rsa, csa, mc, kc, abuf);
         for (ptrdiff_t jr = 0; jr < nc; jr += NR) {
           const ptrdiff_t nr = std::min<ptrdiff_t>(NR, nc - jr);
           for (ptrdiff_t ir = 0; ir < mc; ir += MR) {
             const ptrdiff_t mr = std::min<ptrdiff_t>(MR, mc - ir);
-            micro_kernel<T, MR, NR>(kc, abuf.data() + ir * kc, bbuf.data() + jr * kc, acc);
+            micro_kernel<T, MR, NR>(kc, abuf + ir * kc, bbuf + jr * kc, acc);
             T* cp = c + (ic + ir) * rsc + jc + jr;
             for (ptrdiff_t i = 0; i < mr; ++i) {
               T* crow = cp + i * rsc;
@@ -103,4 +194,539 @@ static void gemm_blocked(ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, T alpha, const T
       }
     }
   }
+}
+}  // namespace gemm_detail
+
+#if defined(__AVX2__) && defined(__FMA__)
+#define TG_GEMM_AVX2 1
+#if defined(__has_builtin)
+#if __has_builtin(__builtin_shufflevector)
+#define TG_GEMM_SHUFFLE 1
+#endif
+#endif
+namespace gemm_avx2 {
+using gemm_detail::aligned_buffer;
+
+typedef float v8f __attribute__((vector_size(32)));
+typedef float v8f_u __attribute__((vector_size(32), aligned(4), may_alias));
+typedef int v8i __attribute__((vector_size(32)));
+typedef double v4d __attribute__((vector_size(32)));
+typedef double v4d_u __attribute__((vector_size(32), aligned(8), may_alias));
+typedef long long v4l __attribute__((vector_size(32)));
+
+#define TG_INLINE inline __attribute__((always_inline))
+
+// Software prefetches as asm: GCC 12 deletes __builtin_prefetch loops as dead code in places.
+static TG_INLINE void prefetch_l1(const void* p) { __asm__ volatile("prefetcht0 (%0)" : : "r"(p)); }
+static TG_INLINE void prefetch_l2(const void* p) { __asm__ volatile("prefetcht1 (%0)" : : "r"(p)); }
+
+template <typename T> struct Vec;
+template <> struct Vec<float> {
+  typedef v8f V;
+  typedef v8i M;
+  static constexpr int L = 8;
+  static TG_INLINE V load(const float* p) { return *reinterpret_cast<const v8f_u*>(p); }
+  static TG_INLINE void store(float* p, V x) { *reinterpret_cast<v8f_u*>(p) = x; }
+  static TG_INLINE V set1(float x) { return V{x, x, x, x, x, x, x, x}; }
+  static TG_INLINE V fma(V a, V b, V c) { return __builtin_ia32_vfmaddps256(a, b, c); }
+  // Lanes [0, n) set; n may be <= 0 (none) or >= L (all).
+  static TG_INLINE M mask(ptrdiff_t n) {
+    const int k = int(std::max<ptrdiff_t>(0, std::min<ptrdiff_t>(L, n)));
+    const M iota = {0, 1, 2, 3, 4, 5, 6, 7};
+    const M kk = {k, k, k, k, k, k, k, k};
+    return iota < kk;
+  }
+  static TG_INLINE V maskload(const float* p, M m) {
+    return __builtin_ia32_maskloadps256(reinterpret_cast<const v8f*>(p), m);
+  }
+  static TG_INLINE void maskstore(float* p, M m, V x) {
+    __builtin_ia32_maskstoreps256(reinterpret_cast<v8f*>(p), m, x);
+  }
+#ifdef TG_GEMM_SHUFFLE
+  // o[q][j] = r[j][q] for q, j < 8.
+  static TG_INLINE void transpose8(const V r[8], V o[8]) {
+    const V t0 = __builtin_shufflevector(r[0], r[1], 0, 8, 1, 9, 4, 12, 5, 13);
+    const V t1 = __builtin_shufflevector(r[0], r[1], 2, 10, 3, 11, 6, 14, 7, 15);
+    const V t2 = __builtin_shufflevector(r[2], r[3], 0, 8, 1, 9, 4, 12, 5, 13);
+    const V t3 = __builtin_shufflevector(r[2], r[3], 2, 10, 3, 11, 6, 14, 7, 15);
+    const V t4 = __builtin_shufflevector(r[4], r[5], 0, 8, 1, 9, 4, 12, 5, 13);
+    const V t5 = __builtin_shufflevector(r[4], r[5], 2, 10, 3, 11, 6, 14, 7, 15);
+    const V t6 = __builtin_shufflevector(r[6], r[7], 0, 8, 1, 9, 4, 12, 5, 13);
+    const V t7 = __builtin_shufflevector(r[6], r[7], 2, 10, 3, 11, 6, 14, 7, 15);
+    const V u0 = __builtin_shufflevector(t0, t2, 0, 1, 8, 9, 4, 5, 12, 13);
+    const V u1 = __builtin_shufflevector(t0, t2, 2, 3, 10, 11, 6, 7, 14, 15);
+    const V u2 = __builtin_shufflevector(t1, t3, 0, 1, 8, 9, 4, 5, 12, 13);
+    const V u3 = __builtin_shufflevector(t1, t3, 2, 3, 10, 11, 6, 7, 14, 15);
+    const V u4 = __builtin_shufflevector(t4, t6, 0, 1, 8, 9, 4, 5, 12, 13);
+    const V u5 = __builtin_shufflevector(t4, t6, 2, 3, 10, 11, 6, 7, 14, 15);
+    const V u6 = __builtin_shufflevector(t5, t7, 0, 1, 8, 9, 4, 5, 12, 13);
+    const V u7 = __builtin_shufflevector(t5, t7, 2, 3, 10, 11, 6, 7, 14, 15);
+    o[0] = __builtin_shufflevector(u0, u4, 0, 1, 2, 3, 8, 9, 10, 11);
+    o[1] = __builtin_shufflevector(u1, u5, 0, 1, 2, 3, 8, 9, 10, 11);
+    o[2] = __builtin_shufflevector(u2, u6, 0, 1, 2, 3, 8, 9, 10, 11);
+    o[3] = __builtin_shufflevector(u3, u7, 0, 1, 2, 3, 8, 9, 10, 11);
+    o[4] = __builtin_shufflevector(u0, u4, 4, 5, 6, 7, 12, 13, 14, 15);
+    o[5] = __builtin_shufflevector(u1, u5, 4, 5, 6, 7, 12, 13, 14, 15);
+    o[6] = __builtin_shufflevector(u2, u6, 4, 5, 6, 7, 12, 13, 14, 15);
+    o[7] = __builtin_shufflevector(u3, u7, 4, 5, 6, 7, 12, 13, 14, 15);
+  }
+  // out[q * os + j] = src[j * ss + q] for q, j < 8.
+  static TG_INLINE void transpose(const float* src, ptrdiff_t ss, float* out, ptrdiff_t os) {
+    V r[8], o[8];
+#pragma GCC unroll 8
+    for (int j = 0; j < 8; ++j) r[j] = load(src + j * ss);
+    transpose8(r, o);
+#pragma GCC unroll 8
+    for (int q = 0; q < 8; ++q) store(out + q * os, o[q]);
+  }
+  // out[q * 6 + i] = src[i * ss + q] for i < 6, q < 8, writing 2 values past out[47].
+  static TG_INLINE void pack6(const float* src, ptrdiff_t ss, float* out) {
+    V r[8], o[8];
+#pragma GCC unroll 8
+    for (int j = 0; j < 6; ++j) r[j] = load(src + j * ss);
+    r[6] = r[7] = V{};
+    transpose8(r, o);
+#pragma GCC unroll 8
+    for (int q = 0; q < 8; ++q) store(out + q * 6, o[q]);
+  }
+#endif
+};
+template <> struct Vec<double> {
+  typedef v4d V;
+  typedef v4l M;
+  static constexpr int L = 4;
+  static TG_INLINE V load(const double* p) { return *reinterpret_cast<const v4d_u*>(p); }
+  static TG_INLINE void store(double* p, V x) { *reinterpret_cast<v4d_u*>(p) = x; }
+  static TG_INLINE V set1(double x) { return V{x, x, x, x}; }
+  static TG_INLINE V fma(V a, V b, V c) { return __builtin_ia32_vfmaddpd256(a, b, c); }
+  static TG_INLINE M mask(ptrdiff_t n) {
+    const long long k = std::max<ptrdiff_t>(0, std::min<ptrdiff_t>(L, n));
+    const M iota = {0, 1, 2, 3};
+    const M kk = {k, k, k, k};
+    return iota < kk;
+  }
+  static TG_INLINE V maskload(const double* p, M m) {
+    return __builtin_ia32_maskloadpd256(reinterpret_cast<const v4d*>(p), m);
+  }
+  static TG_INLINE void maskstore(double* p, M m, V x) {
+    __builtin_ia32_maskstorepd256(reinterpret_cast<v4d*>(p), m, x);
+  }
+#ifdef TG_GEMM_SHUFFLE
+  // o[q][j] = r[j][q] for q, j < 4.
+  static TG_INLINE void transpose4(V r0, V r1, V r2, V r3, V o[4]) {
+    const V t0 = __builtin_shufflevector(r0, r1, 0, 4, 2, 6);
+    const V t1 = __builtin_shufflevector(r0, r1, 1, 5, 3, 7);
+    const V t2 = __builtin_shufflevector(r2, r3, 0, 4, 2, 6);
+    const V t3 = __builtin_shufflevector(r2, r3, 1, 5, 3, 7);
+    o[0] = __builtin_shufflevector(t0, t2, 0, 1, 4, 5);
+    o[1] = __builtin_shufflevector(t1, t3, 0, 1, 4, 5);
+    o[2] = __builtin_shufflevector(t0, t2, 2, 3, 6, 7);
+    o[3] = __builtin_shufflevector(t1, t3, 2, 3, 6, 7);
+  }
+  // out[q * os + j] = src[j * ss + q] for q, j < 4.
+  static TG_INLINE void transpose(const double* src, ptrdiff_t ss, double* out, ptrdiff_t os) {
+    V o[4];
+    transpose4(load(src), load(src + ss), load(src + 2 * ss), load(src + 3 * ss), o);
+#pragma GCC unroll 4
+    for (int q = 0; q < 4; ++q) store(out + q * os, o[q]);
+  }
+  // out[q * 6 + i] = src[i * ss + q] for i < 6, q < 4, writing 2 values past out[23].
+  static TG_INLINE void pack6(const double* src, ptrdiff_t ss, double* out) {
+    V lo[4], hi[4];
+    transpose4(load(src), load(src + ss), load(src + 2 * ss), load(src + 3 * ss), lo);
+    transpose4(load(src + 4 * ss), load(src + 5 * ss), V{}, V{}, hi);
+#pragma GCC unroll 4
+    for (int q = 0; q < 4; ++q) {
+      store(out + q * 6, lo[q]);
+      store(out + q * 6 + 4, hi[q]);
+    }
+  }
+#endif
+};
+
+// The kc x NR strip of a column-major B (element (p, j) at b[j * csb + p], all NR columns
+// present) into out[p * NR + j], through L x L register transposes.
+template <typename T, int NR>
+static void pack_strip_cm(const T* b, ptrdiff_t csb, ptrdiff_t kc, T* out) {
+  constexpr int L = Vec<T>::L;
+  ptrdiff_t p = 0;
+#ifdef TG_GEMM_SHUFFLE
+  for (; p + L <= kc; p += L) {
+#pragma GCC unroll 4
+    for (int j0 = 0; j0 < NR; j0 += L) Vec<T>::transpose(b + j0 * csb + p, csb, out + p * NR + j0, NR);
+  }
+#endif
+  for (; p < kc; ++p)
+    for (int j = 0; j < NR; ++j) out[p * NR + j] = b[j * csb + p];
+}
+
+// Cache blocking for Zen 3/4 (L1d 32 KiB, L2 512 KiB-1 MiB, L3 shared): a KC x NR micro-panel
+// of B (16 KiB) stays in L1 while the MC x KC block of A (~144 KiB) streams from L2.
+template <typename T> struct Blocking;
+template <> struct Blocking<float> {
+  static constexpr ptrdiff_t KC = 256, MC = 144, NC = 4096, NCF = 1024;
+};
+template <> struct Blocking<double> {
+  static constexpr ptrdiff_t KC = 256, MC = 144, NC = 4096, NCF = 1024;
+};
+
+// B block (kc x nc) into NR-column micro-panels (columns past nc zero); full panels of a
+// column-major B through register transposes.
+template <typename T, int NR>
+static void pack_b(const T* b, ptrdiff_t rsb, ptrdiff_t csb, ptrdiff_t kc, ptrdiff_t nc, T* out) {
+  if (rsb == 1 && csb != 1) {
+    const ptrdiff_t nfull = nc / NR * NR;
+    for (ptrdiff_t j0 = 0; j0 < nfull; j0 += NR) pack_strip_cm<T, NR>(b + j0 * csb, csb, kc, out + j0 * kc);
+    if (nfull < nc) gemm_detail::pack_b<T, NR>(b + nfull * csb, rsb, csb, kc, nc - nfull, out + nfull * kc);
+    return;
+  }
+  gemm_detail::pack_b<T, NR>(b, rsb, csb, kc, nc, out);
+}
+
+// A block (mc x kc) into MR-row micro-panels out[panel][p][i] (rows past mc zero). Row-major A
+// goes through L x L register transposes whose stores overlap: each writes L values where MR are
+// due, and the extra ones are overwritten by the next store, so out needs L elements of slack.
+template <typename T, int MR>
+static void pack_a(const T* a, ptrdiff_t rsa, ptrdiff_t csa, ptrdiff_t mc, ptrdiff_t kc, T* out) {
+#ifdef TG_GEMM_SHUFFLE
+  constexpr int L = Vec<T>::L;
+  static_assert(MR == 6 && (L == 8 || L == 4), "written for 6-row panels");
+  if (csa == 1) {
+    for (ptrdiff_t i0 = 0; i0 < mc; i0 += MR) {
+      const ptrdiff_t mr = std::min<ptrdiff_t>(MR, mc - i0);
+      const T* ap = a + i0 * rsa;
+      if (mr < MR) {
+        gemm_detail::pack_a<T, MR>(ap, rsa, 1, mr, kc, out);
+        out += kc * MR;
+        continue;
+      }
+      ptrdiff_t p = 0;
+      for (; p + L <= kc; p += L) Vec<T>::pack6(ap + p, rsa, out + p * MR);
+      for (; p < kc; ++p)
+        for (int i = 0; i < MR; ++i) out[p * MR + i] = ap[i * rsa + p];
+      out += kc * MR;
+    }
+    return;
+  }
+#endif
+  gemm_detail::pack_a<T, MR>(a, rsa, csa, mc, kc, out);
+}
+
+// The register tile: M (<= MR) rows x NV (1 or 2) vectors, accumulated over k steps.
+// A: packed (PA: a[p * MR + i]) or strided (a[i * rsa + p * csa]).
+// B: packed (PB: b[p * NR + j], NR = 2 vectors) or row-strided with unit columns
+// (b[p * rsb + j]); NV full vectors of columns are always readable. With COPYB (B row-strided,
+// NV == 2), the B rows read are also written to bcopy as a packed micro-panel.
+// C: rows [0, mrows) and columns [0, nr) are written as alpha * acc + beta * C (C not read when
+// beta == 0), through masked accesses at the edges.
+template <typename T, int MR, int M, bool PA, bool PB, int NV = 2, bool COPYB = false>
+static TG_INLINE void tile(ptrdiff_t k, const T* __restrict a, ptrdiff_t rsa, ptrdiff_t csa,
+                           const T* __restrict b, ptrdiff_t rsb, T* c, ptrdiff_t rsc, T alpha,
+                           T beta, ptrdiff_t mrows, ptrdiff_t nr, T* __restrict bcopy = nullptr) {
+  typedef Vec<T> W;
+  typedef typename W::V V;
+  constexpr int L = W::L;
+  constexpr int NR = 2 * L;
+  static_assert(NV == 1 || NV == 2, "one or two vectors of columns");
+  static_assert(!COPYB || NV == 2, "COPYB copies whole micro-panels");
+  if (k >= 64) {
+#pragma GCC unroll 8
+    for (int i = 0; i < M; ++i) {
+      prefetch_l1(c + i * rsc);
+      prefetch_l1(c + i * rsc + NV * L - 1);
+    }
+  }
+  V c0[M], c1[M];
+#pragma GCC unroll 8
+  for (int i = 0; i < M; ++i) {
+    c0[i] = V{};
+    c1[i] = V{};
+  }
+  const ptrdiff_t as = PA ? MR : csa;
+  const ptrdiff_t bs = PB ? NR : rsb;
+  const ptrdiff_t ars = PA ? 1 : rsa;
+#pragma GCC unroll 4
+  for (ptrdiff_t p = 0; p < k; ++p) {
+    const V b0 = W::load(b);
+    const V b1 = NV == 2 ? W::load(b + L) : V{};
+    if (COPYB) {
+      W::store(bcopy, b0);
+      W::store(bcopy + L, b1);
+      bcopy += NR;
+    }
+#pragma GCC unroll 8
+    for (int i = 0; i < M; ++i) {
+      const V ai = W::set1(a[i * ars]);
+      c0[i] = W::fma(ai, b0, c0[i]);
+      if (NV == 2) c1[i] = W::fma(ai, b1, c1[i]);
+    }
+    a += as;
+    b += bs;
+  }
+  const V va = W::set1(alpha), vb = W::set1(beta);
+  if (nr == NV * L) {
+#pragma GCC unroll 8
+    for (int i = 0; i < M; ++i) {
+      if (i >= mrows) break;
+      T* cr = c + i * rsc;
+      V r0 = va * c0[i];
+      if (beta != T(0)) r0 = W::fma(vb, W::load(cr), r0);
+      W::store(cr, r0);
+      if (NV == 2) {
+        V r1 = va * c1[i];
+        if (beta != T(0)) r1 = W::fma(vb, W::load(cr + L), r1);
+        W::store(cr + L, r1);
+      }
+    }
+  } else {
+    const typename W::M m0 = W::mask(nr), m1 = W::mask(nr - L);
+#pragma GCC unroll 8
+    for (int i = 0; i < M; ++i) {
+      if (i >= mrows) break;
+      T* cr = c + i * rsc;
+      V r0 = va * c0[i];
+      if (beta != T(0)) r0 = W::fma(vb, W::maskload(cr, m0), r0);
+      W::maskstore(cr, m0, r0);
+      if (NV == 2) {
+        V r1 = va * c1[i];
+        if (beta != T(0)) r1 = W::fma(vb, W::maskload(cr + L, m1), r1);
+        W::maskstore(cr + L, m1, r1);
+      }
+    }
+  }
+}
+
+// Packed A and B, the full MR rows computed (A is zero padded), mr rows and nr columns stored
+// (one vector of columns when nr fits in one).
+template <typename T, int MR>
+static void tile_packed(ptrdiff_t k, const T* a, const T* b, T* c, ptrdiff_t rsc, T alpha, T beta,
+                        ptrdiff_t mr, ptrdiff_t nr) {
+  if (nr <= Vec<T>::L)
+    tile<T, MR, MR, true, true, 1>(k, a, 0, 0, b, 0, c, rsc, alpha, beta, mr, nr);
+  else
+    tile<T, MR, MR, true, true, 2>(k, a, 0, 0, b, 0, c, rsc, alpha, beta, mr, nr);
+}
+
+// Packed A, B read in place (row-major, NR full columns) and copied to bcopy on the way.
+template <typename T, int MR>
+static void tile_copy_b(ptrdiff_t k, const T* a, const T* b, ptrdiff_t rsb, T* bcopy, T* c,
+                        ptrdiff_t rsc, T alpha, T beta, ptrdiff_t mr) {
+  tile<T, MR, MR, true, false, 2, true>(k, a, 0, 0, b, rsb, c, rsc, alpha, beta, mr,
+                                        2 * Vec<T>::L, bcopy);
+}
+
+// Strided A (rows past m are never read, so the row count is a template argument).
+template <typename T, int MR, bool PB, int NV>
+static void tile_strided_a_nv(ptrdiff_t mr, ptrdiff_t k, const T* a, ptrdiff_t rsa, ptrdiff_t csa,
+                              const T* b, ptrdiff_t rsb, T* c, ptrdiff_t rsc, T alpha, T beta,
+                              ptrdiff_t nr) {
+  static_assert(MR == 6, "strided-A tiles are written for MR == 6");
+  switch (mr) {
+    case 6: tile<T, MR, 6, false, PB, NV>(k, a, rsa, csa, b, rsb, c, rsc, alpha, beta, 6, nr); break;
+    case 5: tile<T, MR, 5, false, PB, NV>(k, a, rsa, csa, b, rsb, c, rsc, alpha, beta, 5, nr); break;
+    case 4: tile<T, MR, 4, false, PB, NV>(k, a, rsa, csa, b, rsb, c, rsc, alpha, beta, 4, nr); break;
+    case 3: tile<T, MR, 3, false, PB, NV>(k, a, rsa, csa, b, rsb, c, rsc, alpha, beta, 3, nr); break;
+    case 2: tile<T, MR, 2, false, PB, NV>(k, a, rsa, csa, b, rsb, c, rsc, alpha, beta, 2, nr); break;
+    default: tile<T, MR, 1, false, PB, NV>(k, a, rsa, csa, b, rsb, c, rsc, alpha, beta, 1, nr); break;
+  }
+}
+template <typename T, int MR, bool PB>
+static void tile_strided_a(ptrdiff_t mr, ptrdiff_t k, const T* a, ptrdiff_t rsa, ptrdiff_t csa,
+                           const T* b, ptrdiff_t rsb, T* c, ptrdiff_t rsc, T alpha, T beta,
+                           ptrdiff_t nr) {
+  if (nr <= Vec<T>::L)
+    tile_strided_a_nv<T, MR, PB, 1>(mr, k, a, rsa, csa, b, rsb, c, rsc, alpha, beta, nr);
+  else
+    tile_strided_a_nv<T, MR, PB, 2>(mr, k, a, rsa, csa, b, rsb, c, rsc, alpha, beta, nr);
+}
+
+// Small problems: no packing of A (read in place through its strides) and, when B is row-major,
+// none of B either (only a ragged last column strip is copied, zero padded, so that every tile
+// reads NR full columns). K is not blocked: each tile accumulates all of k in registers.
+template <typename T, int MR, int NR>
+static void gemm_small(ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, T alpha, const T* a, ptrdiff_t rsa,
+                       ptrdiff_t csa, const T* b, ptrdiff_t rsb, ptrdiff_t csb, T beta, T* c,
+                       ptrdiff_t rsc) {
+  thread_local std::vector<T> bbuf_store;
+  if (csb == 1) {
+    const ptrdiff_t nfull = n / NR * NR;
+    for (ptrdiff_t jr = 0; jr < nfull; jr += NR)
+      for (ptrdiff_t ir = 0; ir < m; ir += MR)
+        tile_strided_a<T, MR, false>(std::min<ptrdiff_t>(MR, m - ir), k, a + ir * rsa, rsa, csa,
+                                     b + jr, rsb, c + ir * rsc + jr, rsc, alpha, beta, NR);
+    if (nfull < n) {
+      T* strip = aligned_buffer(bbuf_store, k * NR);
+      pack_b<T, NR>(b + nfull, rsb, 1, k, n - nfull, strip);
+      for (ptrdiff_t ir = 0; ir < m; ir += MR)
+        tile_strided_a<T, MR, true>(std::min<ptrdiff_t>(MR, m - ir), k, a + ir * rsa, rsa, csa,
+                                    strip, NR, c + ir * rsc + nfull, rsc, alpha, beta, n - nfull);
+    }
+  } else {
+    const ptrdiff_t npad = (n + NR - 1) / NR * NR;
+    T* bp = aligned_buffer(bbuf_store, k * npad);
+    pack_b<T, NR>(b, rsb, csb, k, n, bp);
+    for (ptrdiff_t jr = 0; jr < n; jr += NR)
+      for (ptrdiff_t ir = 0; ir < m; ir += MR)
+        tile_strided_a<T, MR, true>(std::min<ptrdiff_t>(MR, m - ir), k, a + ir * rsa, rsa, csa,
+                                    bp + jr * k, NR, c + ir * rsc + jr, rsc, alpha, beta,
+                                    std::min<ptrdiff_t>(NR, n - jr));
+  }
+}
+
+// Blocked, packed GEMM. When all of m fits one MC block (always the case under linalg.cc's row
+// blocks) and B is row-major, B is not packed in a pass of its own: the first tile of each
+// column strip reads the strip in place, writes the packed copy that the strip's other tiles use
+// (it stays in L1), and prefetches the next strip.
+template <typename T, int MR, int NR>
+static void gemm_packed(ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, T alpha, const T* a,
+                        ptrdiff_t rsa, ptrdiff_t csa, const T* b, ptrdiff_t rsb, ptrdiff_t csb,
+                        T beta, T* c, ptrdiff_t rsc) {
+  constexpr ptrdiff_t KC = Blocking<T>::KC, MC = Blocking<T>::MC, NC = Blocking<T>::NC;
+  static_assert(MC % MR == 0, "MC must be a multiple of MR");
+  thread_local std::vector<T> abuf_store, bbuf_store;
+  const ptrdiff_t kcap = std::min(KC, k);
+  const ptrdiff_t mcap = std::min(MC, (m + MR - 1) / MR * MR);
+  T* abuf = aligned_buffer(abuf_store, kcap * mcap + Vec<T>::L);  // + pack_a slack
+  if (m <= MC && (csb == 1 || rsb == 1)) {
+    // One column strip of B at a time, packed (or, row-major, copied by its first tile) into an
+    // L1-resident buffer just before its tiles run.
+    T* strip = aligned_buffer(bbuf_store, kcap * NR);
+    const bool row_major = csb == 1;
+    constexpr ptrdiff_t NCF = Blocking<T>::NCF;
+    const ptrdiff_t tiles = (m + MR - 1) / MR;
+    constexpr ptrdiff_t LINE = 64 / ptrdiff_t(sizeof(T));
+    // Prefetch units [u0, u1) of the strip at bs with kk k steps: a row of NR values when B is
+    // row-major, a column of kk values when it is column-major.
+    const bool use_pf = std::min(KC, k) * std::min(NCF, n) * ptrdiff_t(sizeof(T)) > (128 << 10);
+    auto prefetch = [&](const T* bs, ptrdiff_t kk, ptrdiff_t u0, ptrdiff_t u1) {
+      if (row_major) {
+        for (ptrdiff_t p = u0; p < u1; ++p) {
+          prefetch_l2(bs + p * rsb);
+          prefetch_l2(bs + p * rsb + NR - 1);
+        }
+      } else {
+        for (ptrdiff_t j = u0; j < u1; ++j) {
+          const T* col = bs + j * csb;
+          for (ptrdiff_t p = 0; p < kk; p += LINE) prefetch_l2(col + p);
+          prefetch_l2(col + kk - 1);
+        }
+      }
+    };
+    for (ptrdiff_t jc = 0; jc < n; jc += NCF) {
+      const ptrdiff_t nc = std::min(NCF, n - jc);
+      const ptrdiff_t nfull = nc / NR * NR;
+      const T* bjc = b + jc * csb;
+      T* cjc = c + jc;
+      for (ptrdiff_t pc = 0; pc < k; pc += KC) {
+        const ptrdiff_t kc = std::min(KC, k - pc);
+        const T bet = pc == 0 ? beta : T(1);
+        const T* bpc = bjc + pc * rsb;
+        if (jc == 0 && pc == 0 && nfull > 0 && use_pf) prefetch(bpc, kc, 0, row_major ? kc : NR);
+        pack_a<T, MR>(a + pc * csa, rsa, csa, m, kc, abuf);
+        // The first strip at the next k block, or the next column block.
+        const T* after = pc + KC < k ? bpc + KC * rsb : jc + NCF < n ? bjc + NCF * csb : nullptr;
+        const ptrdiff_t kafter = pc + KC < k ? std::min(KC, k - pc - KC) : std::min(KC, k);
+        for (ptrdiff_t jr = 0; jr < nfull; jr += NR) {
+          // While this strip is computed, the next one (or the next block's first) is
+          // prefetched into L2, each tile issuing its share of the prefetches first.
+          const T* next = jr + NR < nfull ? bpc + (jr + NR) * csb : after;
+          const ptrdiff_t knext = jr + NR < nfull ? kc : kafter;
+          if (!use_pf) next = nullptr;
+          const ptrdiff_t units = row_major ? knext : NR;
+          T* cj = cjc + jr;
+          ptrdiff_t t = 0;
+          if (next) prefetch(next, knext, 0, units / tiles);
+          if (row_major) {
+            tile_copy_b<T, MR>(kc, abuf, bpc + jr, rsb, strip, cj, rsc, alpha, bet,
+                               std::min<ptrdiff_t>(MR, m));
+            t = 1;
+          } else {
+            pack_strip_cm<T, NR>(bpc + jr * csb, csb, kc, strip);
+          }
+          for (; t < tiles; ++t) {
+            const ptrdiff_t ir = t * MR;
+            if (next && t > 0) prefetch(next, knext, units * t / tiles, units * (t + 1) / tiles);
+            tile_packed<T, MR>(kc, abuf + ir * kc, strip, cj + ir * rsc, rsc, alpha, bet,
+                               std::min<ptrdiff_t>(MR, m - ir), NR);
+          }
+        }
+        if (nfull < nc) {
+          pack_b<T, NR>(bpc + nfull * csb, rsb, csb, kc, nc - nfull, strip);
+          for (ptrdiff_t ir = 0; ir < m; ir += MR)
+            tile_packed<T, MR>(kc, abuf + ir * kc, strip, cjc + ir * rsc + nfull, rsc, alpha, bet,
+                               std::min<ptrdiff_t>(MR, m - ir), nc - nfull);
+        }
+      }
+    }
+    return;
+  }
+  const ptrdiff_t ncap = std::min(NC, (n + NR - 1) / NR * NR);
+  T* bbuf = aligned_buffer(bbuf_store, kcap * ncap);
+  for (ptrdiff_t jc = 0; jc < n; jc += NC) {
+    const ptrdiff_t nc = std::min(NC, n - jc);
+    for (ptrdiff_t pc = 0; pc < k; pc += KC) {
+      const ptrdiff_t kc = std::min(KC, k - pc);
+      const T bet = pc == 0 ? beta : T(1);
+      pack_b<T, NR>(b + pc * rsb + jc * csb, rsb, csb, kc, nc, bbuf);
+      for (ptrdiff_t ic = 0; ic < m; ic += MC) {
+        const ptrdiff_t mc = std::min(MC, m - ic);
+        pack_a<T, MR>(a + ic * rsa + pc * csa, rsa, csa, mc, kc, abuf);
+        for (ptrdiff_t jr = 0; jr < nc; jr += NR) {
+          const ptrdiff_t nr = std::min<ptrdiff_t>(NR, nc - jr);
+          const T* bp = bbuf + jr * kc;
+          for (ptrdiff_t ir = 0; ir < mc; ir += MR) {
+            tile_packed<T, MR>(kc, abuf + ir * kc, bp, c + (ic + ir) * rsc + jc + jr, rsc, alpha,
+                               bet, std::min<ptrdiff_t>(MR, mc - ir), nr);
+          }
+        }
+      }
+    }
+  }
+}
+
+// Whether the direct (unpacked) path is cheaper than packing.
+template <typename T, int MR, int NR>
+static inline bool use_small(ptrdiff_t m, ptrdiff_t n, ptrdiff_t k) {
+  return m * n * k <= ptrdiff_t(1) << 20 && n * k * ptrdiff_t(sizeof(T)) <= ptrdiff_t(512) << 10;
+}
+
+template <typename T, int MR, int NR>
+static void gemm(ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, T alpha, const T* a, ptrdiff_t rsa,
+                 ptrdiff_t csa, const T* b, ptrdiff_t rsb, ptrdiff_t csb, T beta, T* c,
+                 ptrdiff_t rsc) {
+  if (use_small<T, MR, NR>(m, n, k))
+    gemm_small<T, MR, NR>(m, n, k, alpha, a, rsa, csa, b, rsb, csb, beta, c, rsc);
+  else
+    gemm_packed<T, MR, NR>(m, n, k, alpha, a, rsa, csa, b, rsb, csb, beta, c, rsc);
+}
+#undef TG_INLINE
+}  // namespace gemm_avx2
+#endif
+
+// Whether this unit's tile has the explicit AVX2+FMA kernel.
+template <typename T, int MR, int NR>
+struct gemm_has_avx2_kernel {
+#ifdef TG_GEMM_AVX2
+  static constexpr bool value = MR == 6 && NR == 2 * 32 / int(sizeof(T));
+#else
+  static constexpr bool value = false;
+#endif
+};
+
+template <typename T, int MR, int NR>
+static void gemm_blocked(ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, T alpha, const T* a, ptrdiff_t rsa,
+                         ptrdiff_t csa, const T* b, ptrdiff_t rsb, ptrdiff_t csb, T beta, T* c,
+                         ptrdiff_t rsc) {
+  if (m <= 0 || n <= 0) return;
+  if (k <= 0 || alpha == T(0)) {
+    gemm_detail::scale_c(m, n, beta, c, rsc);
+    return;
+  }
+#ifdef TG_GEMM_AVX2
+  if constexpr (gemm_has_avx2_kernel<T, MR, NR>::value) {
+    gemm_avx2::gemm<T, MR, NR>(m, n, k, alpha, a, rsa, csa, b, rsb, csb, beta, c, rsc);
+    return;
+  }
+#endif
+  gemm_detail::gemm_portable<T, MR, NR>(m, n, k, alpha, a, rsa, csa, b, rsb, csb, beta, c, rsc);
 }

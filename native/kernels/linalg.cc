@@ -10,8 +10,8 @@
 namespace tg {
 namespace {
 
-constexpr ptrdiff_t kRowBlock = 144;   // a multiple of every ISA's MR
-constexpr ptrdiff_t kColBlock = 1024;  // a multiple of every ISA's NR
+constexpr ptrdiff_t kRowBlock = 120;   // a multiple of every ISA's MR
+constexpr ptrdiff_t kColBlock = 512;   // a multiple of every ISA's NR
 
 struct Operand {
   ptrdiff_t offset, rs, cs;
