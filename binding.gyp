@@ -44,7 +44,11 @@
         "native/kernels/linalg.cc",
         "native/kernels/index.cc",
         "native/kernels/random.cc",
-        "native/kernels/runtime.cc"
+        "native/kernels/runtime.cc",
+        "native/kernels/optim.cc",
+        "native/kernels/conv.cc",
+        "native/kernels/norm.cc",
+        "native/kernels/loss.cc"
       ]
     }
   ]

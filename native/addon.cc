@@ -19,6 +19,10 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   tg::register_index(env, exports);
   tg::register_random(env, exports);
   tg::register_runtime(env, exports);
+  tg::register_optim(env, exports);
+  tg::register_conv(env, exports);
+  tg::register_norm(env, exports);
+  tg::register_loss(env, exports);
   return exports;
 }
 }  // namespace
