@@ -3,13 +3,7 @@
 #pragma once
 #include <cmath>
 #include "../common.h"
-
-template <typename T>
-static inline T tg_sigmoid(T x) {
-  if (x >= T(0)) return T(1) / (T(1) + std::exp(-x));
-  T e = std::exp(x);
-  return e / (T(1) + e);
-}
+#include "vmath.h"
 
 template <typename T>
 static inline T unary_f(int op, T x, UnaryParams p) {
@@ -19,8 +13,8 @@ static inline T unary_f(int op, T x, UnaryParams p) {
     case U_NEG: return -x;
     case U_ABS: return std::fabs(x);
     case U_SIGN: return x > T(0) ? T(1) : (x < T(0) ? T(-1) : x);  // keeps ±0 and NaN
-    case U_EXP: return std::exp(x);
-    case U_LOG: return std::log(x);
+    case U_EXP: return tg_exp(x);
+    case U_LOG: return tg_log(x);
     case U_LOG1P: return std::log1p(x);
     case U_SQRT: return std::sqrt(x);
     case U_RSQRT: return T(1) / std::sqrt(x);
@@ -28,15 +22,15 @@ static inline T unary_f(int op, T x, UnaryParams p) {
     case U_RECIPROCAL: return T(1) / x;
     case U_SIN: return std::sin(x);
     case U_COS: return std::cos(x);
-    case U_TANH: return std::tanh(x);
+    case U_TANH: return tg_tanh(x);
     case U_SIGMOID: return tg_sigmoid(x);
     case U_RELU: return x < T(0) ? T(0) : x;
     case U_LEAKY_RELU: return x > T(0) ? x : x * T(p.a);
     case U_ELU: return x > T(0) ? x : T(p.a) * std::expm1(x);
-    case U_GELU: return T(0.5) * x * (T(1) + std::erf(x * kSqrt1_2));
+    case U_GELU: return T(0.5) * x * (T(1) + tg_erf(x * kSqrt1_2));
     case U_GELU_TANH: {
       T inner = kSqrt2OverPi * (x + T(0.044715) * x * x * x);
-      return T(0.5) * x * (T(1) + std::tanh(inner));
+      return T(0.5) * x * (T(1) + tg_tanh(inner));
     }
     case U_SILU: return x * tg_sigmoid(x);
     case U_SOFTPLUS: {
@@ -45,7 +39,7 @@ static inline T unary_f(int op, T x, UnaryParams p) {
     }
     case U_CLAMP: return x < T(p.a) ? T(p.a) : (x > T(p.b) ? T(p.b) : x);
     case U_POW_SCALAR: return p.a == 2.0 ? x * x : std::pow(x, T(p.a));
-    case U_ERF: return std::erf(x);
+    case U_ERF: return tg_erf(x);
   }
   return x;
 }
@@ -75,14 +69,14 @@ static inline T unary_df(int op, T g, T x, T y, UnaryParams p) {
     case U_LEAKY_RELU: return x > T(0) ? g : g * T(p.a);
     case U_ELU: return x > T(0) ? g : g * (y + T(p.a));
     case U_GELU: {
-      T cdf = T(0.5) * (T(1) + std::erf(x * kSqrt1_2));
-      T pdf = kInvSqrt2Pi * std::exp(T(-0.5) * x * x);
+      T cdf = T(0.5) * (T(1) + tg_erf(x * kSqrt1_2));
+      T pdf = kInvSqrt2Pi * tg_exp(T(-0.5) * x * x);
       return g * (cdf + x * pdf);
     }
     case U_GELU_TANH: {
       T x2 = x * x;
       T inner = kSqrt2OverPi * (x + T(0.044715) * x2 * x);
-      T th = std::tanh(inner);
+      T th = tg_tanh(inner);
       T dinner = kSqrt2OverPi * (T(1) + T(3) * T(0.044715) * x2);
       return g * (T(0.5) * (T(1) + th) + T(0.5) * x * (T(1) - th * th) * dinner);
     }
@@ -97,7 +91,7 @@ static inline T unary_df(int op, T g, T x, T y, UnaryParams p) {
     case U_CLAMP: return (x >= T(p.a) && x <= T(p.b)) ? g : T(0);
     case U_POW_SCALAR:
       return p.a == 0.0 ? T(0) : g * T(p.a) * std::pow(x, T(p.a - 1.0));
-    case U_ERF: return g * T(1.12837916709551257390) * std::exp(-x * x);
+    case U_ERF: return g * T(1.12837916709551257390) * tg_exp(-x * x);
   }
   return g;
 }
