@@ -31,3 +31,4 @@ export { setNumThreads, getNumThreads, backendInfo } from './runtime';
 export type { BackendInfo } from './runtime';
 export * as nn from './nn';
 export * as data from './data';
+export * as io from './io';
