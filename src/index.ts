@@ -32,3 +32,4 @@ export type { BackendInfo } from './runtime';
 export * as nn from './nn';
 export * as data from './data';
 export * as io from './io';
+export * as datasets from './datasets';
