@@ -4,6 +4,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
+import ts from 'typescript';
 import * as tg from 'tapegrad';
 import { expectError, jsRandom } from './helpers';
 import { idxBytes } from './idx-writer';
@@ -129,5 +130,17 @@ describe('fashionMnist', () => {
     const test = tg.datasets.fashionMnist({ train: false });
     expect(test.x.shape).toEqual([10000, 1, 28, 28]);
     expect(test.y.shape).toEqual([10000]);
+  });
+});
+
+describe('README data example', () => {
+  it('runs and prints what its comment says', () => {
+    const readme = readFileSync(resolve(__dirname, '..', 'README.md'), 'utf8');
+    const section = readme.slice(readme.indexOf('## Data and datasets'));
+    const code = /```ts\n([\s\S]*?)```/.exec(section)![1];
+    const js = ts.transpileModule(code, { compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022 } }).outputText;
+    const printed: unknown[][] = [];
+    new Function('tg', 'console', js)(tg, { log: (...a: unknown[]) => printed.push(a) });
+    expect(printed).toEqual([[1438, 359, 23]]);
   });
 });
