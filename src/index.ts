@@ -30,3 +30,6 @@ export { clone, contiguous, detach, to } from './ops/convert';
 export { setNumThreads, getNumThreads, backendInfo } from './runtime';
 export type { BackendInfo } from './runtime';
 export * as nn from './nn';
+export * as data from './data';
+export * as io from './io';
+export * as datasets from './datasets';

@@ -1,0 +1,2 @@
+// tg.io: reading and writing tensors in files.
+export { readIdx } from './idx';
