@@ -239,6 +239,20 @@ describe('io.load: files written by the Python writer (test/fixtures/make_safete
     expect(fs.readFileSync(p).equals(fs.readFileSync(src))).toBe(true);
   });
 
+  it('the PyTorch interop model (make_interop_fixture.py) loads with its keys, shapes and batch counters', () => {
+    const info = JSON.parse(fs.readFileSync(join(fixtures, 'interop.json'), 'utf8')) as { keys: string[] };
+    const t = tg.io.load(join(fixtures, 'interop_model.safetensors'));
+    expect(Object.keys(t).sort()).toEqual(info.keys.slice().sort());
+    expect(t['0.weight'].shape).toEqual([4, 1, 3, 3]);
+    expect(t['4.weight'].shape).toEqual([3, 100]);
+    for (const k of ['1.num_batches_tracked', '5.num_batches_tracked']) {
+      expect(t[k].dtype).toBe('int32');
+      expect(t[k].shape).toEqual([]);
+      expect(t[k].item()).toBe(2);
+    }
+    expect(t['1.running_var'].dtype).toBe('float32');
+  });
+
   it.runIf(process.env.TAPEGRAD_SAFETENSORS_EXPORT)('exports re-saved fixtures for the Python reader (see make_safetensors_fixture.py)', () => {
     const out = process.env.TAPEGRAD_SAFETENSORS_EXPORT!;
     fs.mkdirSync(out, { recursive: true });

@@ -9,6 +9,7 @@ import type { TypedArray } from '../native';
 import { allocate, DType } from '../dtype';
 import { Storage, Tensor, isTensor } from '../tensor';
 import { contiguousStrides, MAX_DIMS, shapeStr } from '../shape';
+import { noGrad } from '../autograd/grad-mode';
 
 export interface SaveOptions {
   /** Free-form string → string map stored under the header's `__metadata__` key. */
@@ -34,6 +35,8 @@ export class SafetensorsFormatError extends Error {
 /** The reference reader's limit on the header length. */
 const MAX_HEADER_BYTES = 100_000_000;
 const HOST_LE = endianness() === 'LE';
+/** Largest single read or write: fs limits one call to below 2 GiB. */
+const CHUNK = 1 << 30;
 
 /** Bytes per element of every dtype the format defines that tapegrad can read. */
 const ITEM_SIZE: Record<string, number> = {
@@ -109,7 +112,7 @@ function checkMetadata(metadata: unknown): [string, string][] | null {
 
 /** The tensor's elements in row-major order as little-endian bytes. */
 function tensorBytes(t: Tensor): Uint8Array {
-  const flat = t._flat();
+  const flat = noGrad(() => t._flat());
   const bytes = new Uint8Array(flat.buffer, flat.byteOffset, flat.byteLength);
   return HOST_LE ? bytes : swapBytes(bytes.slice(), flat.BYTES_PER_ELEMENT);
 }
@@ -121,7 +124,7 @@ function swapBytes(b: Uint8Array, size: number): Uint8Array {
 
 function writeAll(fd: number, bytes: Uint8Array): void {
   let done = 0;
-  while (done < bytes.length) done += fs.writeSync(fd, bytes, done, bytes.length - done);
+  while (done < bytes.length) done += fs.writeSync(fd, bytes, done, Math.min(CHUNK, bytes.length - done));
 }
 
 /**
@@ -203,7 +206,7 @@ interface InEntry {
 function readExact(fd: number, file: string, into: Uint8Array, position: number): void {
   let done = 0;
   while (done < into.length) {
-    const n = fs.readSync(fd, into, done, into.length - done, position + done);
+    const n = fs.readSync(fd, into, done, Math.min(CHUNK, into.length - done), position + done);
     if (n === 0) throw new SafetensorsFormatError(file, `file ended at byte ${position + done} while reading ${into.length} bytes at ${position} (was it changed while being read?)`);
     done += n;
   }
