@@ -364,6 +364,21 @@ describe('io.load: malformed files are clear errors naming the file', () => {
     expectFormat(bad({ a: { dtype: 'F32', shape: [2 ** 30, 2 ** 30, 2 ** 30, 0], data_offsets: [0, 0] } }), /shape \[.*\] is too large/);
   });
 
+  it('huge or deeply nested values give short messages, not stack overflows', () => {
+    const deep = '['.repeat(200_000) + ']'.repeat(200_000);
+    expectFormat(bad(`{"a":{"dtype":"F32","shape":${deep},"data_offsets":[0,0]}}`), /shape must be an array of non-negative integers, got an array$/);
+    expectFormat(bad(`{"a":${'{"b":'.repeat(200_000)}1${'}'.repeat(200_000)}}`), /tensor "a": entry has no "dtype"/);
+    const long = `[${new Array(100_000).fill(-1).join(',')}]`;
+    let msg = '';
+    try {
+      tg.io.load(bad(`{"a":{"dtype":"F32","shape":${long},"data_offsets":[0,0]}}`));
+    } catch (e) {
+      msg = (e as Error).message;
+    }
+    expect(msg).toMatch(/got \[-1,-1,.*\.\.\.$/);
+    expect(msg.length).toBeLessThan(300);
+  });
+
   it('data_offsets malformed, out of range, or not matching shape × itemsize', () => {
     for (const off of [[0], [0, 8, 9], [-1, 7], [0, 8.5], ['0', '8'], null]) {
       expectFormat(bad({ a: { dtype: 'F32', shape: [2], data_offsets: off } }, F32_2), /tensor "a": data_offsets must be \[begin, end\] with non-negative integers/);

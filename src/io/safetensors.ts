@@ -65,6 +65,17 @@ function describe(x: unknown): string {
   return typeof x;
 }
 
+/** A short rendering of a JSON value for messages (headers can hold huge or deeply nested values). */
+function brief(x: unknown): string {
+  let s: string;
+  try {
+    s = JSON.stringify(x) ?? String(x);
+  } catch {
+    return describe(x);
+  }
+  return s.length > 60 ? `${s.slice(0, 57)}...` : s;
+}
+
 function checkPath(op: string, file: unknown): string {
   if (typeof file !== 'string' || file === '') throw new TypeError(`${op}: path must be a non-empty string, got ${typeof file === 'string' ? 'an empty string' : describe(file)}`);
   return file;
@@ -250,7 +261,7 @@ function parseHeader(file: string, bytes: Uint8Array): Record<string, unknown> {
   } catch {
     throw new SafetensorsFormatError(file, 'header is not valid UTF-8');
   }
-  if (!text.startsWith('{')) throw new SafetensorsFormatError(file, `header must start with "{", got ${JSON.stringify(text.slice(0, 16))}`);
+  if (!text.startsWith('{')) throw new SafetensorsFormatError(file, `header must start with "{", got ${brief(text.slice(0, 16))}`);
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
@@ -289,9 +300,9 @@ function parseEntry(file: string, name: string, info: unknown, dataBytes: number
   if (typeof dtype !== 'string') throw bad(`dtype must be a string, got ${describe(dtype)}`);
   if (UNSUPPORTED.has(dtype)) throw new TypeError(`io.load: ${file}: ${where} has dtype ${dtype}, which tapegrad cannot represent exactly (it reads F32, F64, F16, BF16 and integer/bool dtypes)`);
   if (!hasOwn(ITEM_SIZE, dtype)) throw bad(`unknown dtype ${JSON.stringify(dtype)}`);
-  if (!Array.isArray(shape) || !shape.every(isCount)) throw bad(`shape must be an array of non-negative integers, got ${JSON.stringify(shape)}`);
+  if (!Array.isArray(shape) || !shape.every(isCount)) throw bad(`shape must be an array of non-negative integers, got ${brief(shape)}`);
   if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every(isCount)) {
-    throw bad(`data_offsets must be [begin, end] with non-negative integers, got ${JSON.stringify(offsets)}`);
+    throw bad(`data_offsets must be [begin, end] with non-negative integers, got ${brief(offsets)}`);
   }
   const [begin, end] = offsets as number[];
   if (end < begin) throw bad(`data_offsets [${begin}, ${end}] end before they begin`);
