@@ -67,45 +67,77 @@ struct BnArgs {
   bool training;
 };
 
+// Channels are processed in blocks [c0, c1) row by row, so that small L (an [N, C] input) still reads
+// memory contiguously. Each channel's sums run over i, then j, whatever the block: results do not
+// depend on the blocking (nor on the thread count).
+constexpr ptrdiff_t kChannelRun = 256;
+
+template <typename F>
+void for_channel_blocks(const BnArgs& a, F&& f) {
+  const ptrdiff_t cb = std::max<ptrdiff_t>(1, std::min<ptrdiff_t>(a.c, kChannelRun / std::max<ptrdiff_t>(1, a.l)));
+  const ptrdiff_t nblk = (a.c + cb - 1) / cb;
+  for_units(nblk, cb * a.n * a.l, [&](ptrdiff_t blk) { f(blk * cb, std::min(a.c, (blk + 1) * cb)); });
+}
+
+// acc[c - c0] += sum over the block's rows of term(value, c), in the fixed (i, j) order.
+template <typename Term>
+void channel_sums(const BnArgs& a, ptrdiff_t c0, ptrdiff_t c1, double* acc, Term&& term) {
+  for (ptrdiff_t c = c0; c < c1; ++c) acc[c - c0] = 0;
+  if (a.l == 1) {  // [N, C]: the same order, with a loop over channels the compiler can vectorise
+    for (ptrdiff_t i = 0; i < a.n; ++i)
+      for (ptrdiff_t c = c0; c < c1; ++c) acc[c - c0] += term(i * a.c + c, c);
+    return;
+  }
+  for (ptrdiff_t i = 0; i < a.n; ++i) {
+    for (ptrdiff_t c = c0; c < c1; ++c) {
+      const ptrdiff_t o = (i * a.c + c) * a.l;
+      double s = acc[c - c0];
+      for (ptrdiff_t j = 0; j < a.l; ++j) s += term(o + j, c);
+      acc[c - c0] = s;
+    }
+  }
+}
+
 template <typename T>
 void bn_forward(const BnArgs& a, T* y, T* smean, T* sinvstd, const T* x, const T* w, const T* b, T* rmean,
                 T* rvar, double eps, double momentum) {
-  const ptrdiff_t m = a.n * a.l;
-  for_units(a.c, m, [&](ptrdiff_t c) {
-    double mean, var;
+  const double m = double(a.n * a.l);
+  for_channel_blocks(a, [&](ptrdiff_t c0, ptrdiff_t c1) {
+    double mean[kChannelRun], scale[kChannelRun], sq[kChannelRun];
     if (a.training) {
-      double s = 0;
-      for (ptrdiff_t i = 0; i < a.n; ++i) {
-        const T* p = x + (i * a.c + c) * a.l;
-        for (ptrdiff_t j = 0; j < a.l; ++j) s += double(p[j]);
-      }
-      mean = s / double(m);
-      double s2 = 0;
-      for (ptrdiff_t i = 0; i < a.n; ++i) {
-        const T* p = x + (i * a.c + c) * a.l;
-        for (ptrdiff_t j = 0; j < a.l; ++j) {
-          const double d = double(p[j]) - mean;
-          s2 += d * d;
-        }
-      }
-      var = s2 / double(m);
-      if (rmean != nullptr) {
-        rmean[c] = T((1 - momentum) * double(rmean[c]) + momentum * mean);
-        rvar[c] = T((1 - momentum) * double(rvar[c]) + momentum * (s2 / double(m - 1)));
-      }
-    } else {
-      mean = double(rmean[c]);
-      var = double(rvar[c]);
+      channel_sums(a, c0, c1, mean, [&](ptrdiff_t k, ptrdiff_t) { return double(x[k]); });
+      for (ptrdiff_t c = c0; c < c1; ++c) mean[c - c0] /= m;
+      channel_sums(a, c0, c1, sq, [&](ptrdiff_t k, ptrdiff_t c) {
+        const double d = double(x[k]) - mean[c - c0];
+        return d * d;
+      });
     }
-    const double invstd = 1.0 / std::sqrt(var + eps);
-    smean[c] = T(mean);
-    sinvstd[c] = T(invstd);
-    const double scale = w ? double(w[c]) * invstd : invstd;
-    const double shift = b ? double(b[c]) : 0.0;
+    for (ptrdiff_t c = c0; c < c1; ++c) {
+      double mu, var;
+      if (a.training) {
+        mu = mean[c - c0];
+        var = sq[c - c0] / m;
+        if (rmean != nullptr) {
+          rmean[c] = T((1 - momentum) * double(rmean[c]) + momentum * mu);
+          rvar[c] = T((1 - momentum) * double(rvar[c]) + momentum * (sq[c - c0] / (m - 1)));
+        }
+      } else {
+        mu = double(rmean[c]);
+        var = double(rvar[c]);
+      }
+      const double invstd = 1.0 / std::sqrt(var + eps);
+      smean[c] = T(mu);
+      sinvstd[c] = T(invstd);
+      mean[c - c0] = mu;
+      scale[c - c0] = w ? double(w[c]) * invstd : invstd;
+      sq[c - c0] = b ? double(b[c]) : 0.0;  // now the shift
+    }
     for (ptrdiff_t i = 0; i < a.n; ++i) {
-      const T* p = x + (i * a.c + c) * a.l;
-      T* q = y + (i * a.c + c) * a.l;
-      for (ptrdiff_t j = 0; j < a.l; ++j) q[j] = T((double(p[j]) - mean) * scale + shift);
+      for (ptrdiff_t c = c0; c < c1; ++c) {
+        const ptrdiff_t o = (i * a.c + c) * a.l;
+        const double mu = mean[c - c0], sc = scale[c - c0], sh = sq[c - c0];
+        for (ptrdiff_t j = 0; j < a.l; ++j) y[o + j] = T((double(x[o + j]) - mu) * sc + sh);
+      }
     }
   });
 }
@@ -113,28 +145,27 @@ void bn_forward(const BnArgs& a, T* y, T* smean, T* sinvstd, const T* x, const T
 template <typename T>
 void bn_backward(const BnArgs& a, T* gx, T* gw, T* gb, const T* g, const T* x, const T* w, const T* smean,
                  const T* sinvstd) {
-  const ptrdiff_t m = a.n * a.l;
-  for_units(a.c, m, [&](ptrdiff_t c) {
-    const double mean = double(smean[c]), invstd = double(sinvstd[c]);
-    double sg = 0, sgx = 0;  // sum of g, sum of g * xhat
-    for (ptrdiff_t i = 0; i < a.n; ++i) {
-      const ptrdiff_t o = (i * a.c + c) * a.l;
-      for (ptrdiff_t j = 0; j < a.l; ++j) {
-        sg += double(g[o + j]);
-        sgx += double(g[o + j]) * (double(x[o + j]) - mean);
-      }
+  const double m = double(a.n * a.l);
+  for_channel_blocks(a, [&](ptrdiff_t c0, ptrdiff_t c1) {
+    double sg[kChannelRun], sgx[kChannelRun];  // sums of g and of g * (x - mean)
+    channel_sums(a, c0, c1, sg, [&](ptrdiff_t k, ptrdiff_t) { return double(g[k]); });
+    channel_sums(a, c0, c1, sgx, [&](ptrdiff_t k, ptrdiff_t c) { return double(g[k]) * (double(x[k]) - double(smean[c])); });
+    for (ptrdiff_t c = c0; c < c1; ++c) {
+      sgx[c - c0] *= double(sinvstd[c]);
+      if (gw) gw[c] = T(sgx[c - c0]);
+      if (gb) gb[c] = T(sg[c - c0]);
     }
-    sgx *= invstd;
-    if (gw) gw[c] = T(sgx);
-    if (gb) gb[c] = T(sg);
     if (!gx) return;
-    const double k = (w ? double(w[c]) : 1.0) * invstd;
-    const double mg = a.training ? sg / double(m) : 0.0, mgx = a.training ? sgx / double(m) : 0.0;
     for (ptrdiff_t i = 0; i < a.n; ++i) {
-      const ptrdiff_t o = (i * a.c + c) * a.l;
-      for (ptrdiff_t j = 0; j < a.l; ++j) {
-        const double xhat = (double(x[o + j]) - mean) * invstd;
-        gx[o + j] = T(k * (double(g[o + j]) - mg - xhat * mgx));
+      for (ptrdiff_t c = c0; c < c1; ++c) {
+        const ptrdiff_t o = (i * a.c + c) * a.l;
+        const double mean = double(smean[c]), invstd = double(sinvstd[c]);
+        const double k = (w ? double(w[c]) : 1.0) * invstd;
+        const double mg = a.training ? sg[c - c0] / m : 0.0, mgx = a.training ? sgx[c - c0] / m : 0.0;
+        for (ptrdiff_t j = 0; j < a.l; ++j) {
+          const double xhat = (double(x[o + j]) - mean) * invstd;
+          gx[o + j] = T(k * (double(g[o + j]) - mg - xhat * mgx));
+        }
       }
     }
   });
