@@ -187,6 +187,12 @@ describe('gradcheck (float64)', () => {
     const x = f64([4, 3, 3], 6, -1, 2, true);
     expect(tg.gradcheck((xx: tg.Tensor) => F.batchNorm(xx, null, null, null, null, { training: true }), [x])).toBe(true);
   });
+  it('batchNorm with only a weight, or only a bias', () => {
+    const x = f64([4, 2, 3], 18, -1, 2, true);
+    const w = f64([2], 19, 0.5, 1.5, true);
+    expect(tg.gradcheck((xx: tg.Tensor, ww: tg.Tensor) => F.batchNorm(xx, null, null, ww, null, { training: true }), [x, w])).toBe(true);
+    expect(tg.gradcheck((xx: tg.Tensor, bb: tg.Tensor) => F.batchNorm(xx, null, null, null, bb, { training: true }), [x, w])).toBe(true);
+  });
   it('batchNorm on a non-contiguous input', () => {
     const x = f64([3, 4, 5], 7, -1, 2, true);
     expect(tg.gradcheck((xx: tg.Tensor) => F.batchNorm(xx.permute(2, 1, 0), null, null, null, null, { training: true }), [x])).toBe(true);
@@ -198,6 +204,7 @@ describe('gradcheck (float64)', () => {
       const b = f64(ns, 10, -1, 1, true);
       expect(tg.gradcheck((xx: tg.Tensor, ww: tg.Tensor, bb: tg.Tensor) => F.layerNorm(xx, ns, ww, bb), [x, w, b])).toBe(true);
       expect(tg.gradcheck((xx: tg.Tensor) => F.layerNorm(xx.mul(1), ns), [x])).toBe(true);
+      expect(tg.gradcheck((xx: tg.Tensor, bb: tg.Tensor) => F.layerNorm(xx, ns, null, bb), [x, b])).toBe(true);
     });
   }
   it('dropout (fixed generator)', () => {
