@@ -20,6 +20,23 @@ export interface NativeAddon {
   randomNormal(out: TypedArray, k0: number, k1: number, offset: number, mean: number, std: number): void;
   randomInt(out: TypedArray, k0: number, k1: number, offset: number, low: number, high: number): void;
   randperm(out: Int32Array, k0: number, k1: number, offset: number): void;
+  batchNormForward(
+    y: TypedArray, saveMean: TypedArray, saveInvstd: TypedArray, x: TypedArray, weight: TypedArray | null, bias: TypedArray | null,
+    runningMean: TypedArray | null, runningVar: TypedArray | null, meta: Float64Array, eps: number, momentum: number,
+  ): void;
+  batchNormBackward(
+    gx: TypedArray | null, gw: TypedArray | null, gb: TypedArray | null, g: TypedArray, x: TypedArray, weight: TypedArray | null,
+    saveMean: TypedArray, saveInvstd: TypedArray, meta: Float64Array,
+  ): void;
+  layerNormForward(
+    y: TypedArray, saveMean: TypedArray, saveInvstd: TypedArray, x: TypedArray, weight: TypedArray | null, bias: TypedArray | null,
+    meta: Float64Array, eps: number,
+  ): void;
+  layerNormBackward(
+    gx: TypedArray | null, gw: TypedArray | null, gb: TypedArray | null, g: TypedArray, x: TypedArray, weight: TypedArray | null,
+    saveMean: TypedArray, saveInvstd: TypedArray, meta: Float64Array,
+  ): void;
+  dropoutForward(out: TypedArray, mask: TypedArray, x: TypedArray, p: number): void;
   setNumThreads(n: number): void;
   getNumThreads(): number;
   isa(): string;

@@ -60,3 +60,7 @@ export type {
   Reduction, ReductionOptions, HuberLossOptions, SmoothL1LossOptions, BCELossOptions, BCEWithLogitsLossOptions,
   NLLLossOptions, CrossEntropyLossOptions,
 } from './losses';
+
+// Normalisation, dropout and embedding (see norm.ts).
+export { batchNorm, layerNorm, dropout, embedding } from './norm';
+export type { BatchNormOptions, LayerNormOptions, DropoutOptions, EmbeddingOptions } from './norm';

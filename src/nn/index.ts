@@ -9,5 +9,7 @@ export {
   MSELoss, L1Loss, HuberLoss, SmoothL1Loss, BCELoss, BCEWithLogitsLoss, NLLLoss, CrossEntropyLoss,
 } from './losses';
 export type { Reduction } from './losses';
+export { BatchNorm1d, BatchNorm2d, LayerNorm, Dropout, Embedding } from './norm-layers';
+export type { BatchNormModuleOptions, LayerNormModuleOptions, EmbeddingModuleOptions } from './norm-layers';
 export * as init from './init';
 export * as functional from './functional';
