@@ -1,5 +1,5 @@
 // tg.train.fit / evaluate: learning, per-sample averaging, validation mode, schedulers, callbacks, progress.
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import * as tg from 'tapegrad';
 import { expectClose, jsRandom } from './helpers';
 import { Scale, ScriptedOptimizer, TestSGD, batches, f64, mseLoss } from './train.helpers';
@@ -150,5 +150,16 @@ describe('progress output', () => {
     await run({ write: (s: string) => { lines.push(s); return true; } });
     expect(lines.length).toBe(2);
     expect(lines[0]).toMatch(/^Epoch 1\/2 - .* - valMae \d\.\d{4} - lr 0\.01000\n$/);
+  });
+
+  it.skipIf(process.stderr.isTTY === true)('is silent by default when stderr is not a terminal', async () => {
+    const spy = vi.spyOn(process.stderr, 'write');
+    try {
+      const model = new Scale(1);
+      await fit(model, { optimizer: new TestSGD(model.parameters(), 0.01), loss: mseLoss, train: batches([1, 2], [0, 1], 2), epochs: 2 });
+      expect(spy).not.toHaveBeenCalled();
+    } finally {
+      spy.mockRestore();
+    }
   });
 });

@@ -48,7 +48,9 @@ export function plotHistory(history: History, path: string, opts: PlotOptions = 
   if (all.length === 0) throw new RangeError('plotHistory: the history has no finite loss values to plot');
   const ys = all.map((p) => p[1]), xs = all.map((p) => p[0]);
   const xt = niceTicks(Math.min(...xs), Math.max(...xs), Math.min(10, Math.max(2, n - 1)), true);
-  const yt = niceTicks(Math.min(...ys), Math.max(...ys));
+  const [ylo, yhi] = [Math.min(...ys), Math.max(...ys)];
+  const pad = 0.05 * (yhi - ylo); // keeps the curves and the best marker off the frame
+  const yt = niceTicks(ylo >= 0 ? Math.max(0, ylo - pad) : ylo - pad, yhi + pad);
   const [x0, x1, y0, y1] = [xt[0], xt[xt.length - 1], yt[0], yt[yt.length - 1]];
   const px = (x: number): number => L + ((x - x0) / (x1 - x0)) * (W - L - R);
   const py = (y: number): number => H - B - ((y - y0) / (y1 - y0)) * (H - T - B);
