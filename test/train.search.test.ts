@@ -1,8 +1,9 @@
 // tg.train search: grid and random search ordering and reproducibility, distributions, cross-validation folds.
 import { describe, expect, it } from 'vitest';
 import * as tg from 'tapegrad';
+import { kFoldIndices } from '../src/train/search';
 
-const { gridSearch, randomSearch, crossValidate, kFoldIndices, choice, uniform, logUniform, intUniform } = tg.train;
+const { gridSearch, randomSearch, crossValidate, choice, uniform, logUniform, intUniform } = tg.train;
 
 describe('gridSearch', () => {
   it('tries every combination (last key fastest) and sorts best first', async () => {

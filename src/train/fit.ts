@@ -5,7 +5,8 @@ import { Module } from '../nn/module';
 import { noGrad } from '../autograd/grad-mode';
 import { shapeStr } from '../shape';
 import { Callback, TrainState } from './callbacks';
-import { MetricFn, NamedMetric, metricValue, resolveMetrics } from './metrics';
+import type { MetricFn } from './metrics';
+import { NamedMetric, metricValue, resolveMetrics } from './metric-resolve';
 import { EpochProgress, ProgressOption } from './progress';
 import type { History, Loader, Logs, LossLike, OptimizerLike, SchedulerLike } from './types';
 

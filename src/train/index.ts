@@ -5,7 +5,7 @@ export { Callback, EarlyStopping, ModelCheckpoint, LambdaCallback } from './call
 export type { TrainState, BatchLogs, EarlyStoppingOptions, ModelCheckpointOptions } from './callbacks';
 export * as metrics from './metrics';
 export type { MetricFn } from './metrics';
-export { gridSearch, randomSearch, crossValidate, kFoldIndices, choice, uniform, logUniform, intUniform, Distribution } from './search';
+export { gridSearch, randomSearch, crossValidate, choice, uniform, logUniform, intUniform, Distribution } from './search';
 export type { Trial, Params, GridSearchOptions, RandomSearchOptions, CrossValidateOptions, DatasetLike, FoldView } from './search';
 export { plotHistory } from './plot';
 export type { PlotOptions } from './plot';
