@@ -33,3 +33,4 @@ export * as nn from './nn';
 export * as data from './data';
 export * as io from './io';
 export * as datasets from './datasets';
+export * as train from './train';

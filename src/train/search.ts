@@ -1,0 +1,183 @@
+// Model selection: grid and random search over hyperparameters, and k-fold cross-validation.
+import { Generator, resolveGenerator } from '../random';
+
+/** A distribution to sample a hyperparameter from in randomSearch (`u` is uniform in [0, 1)). */
+export class Distribution<T = unknown> {
+  constructor(readonly describe: string, private readonly fromUniform: (u: number) => T) {}
+  /** @internal */
+  _sample(u: number): T {
+    return this.fromUniform(u);
+  }
+}
+
+const finite = (op: string, lo: number, hi: number): void => {
+  if (!Number.isFinite(lo) || !Number.isFinite(hi) || !(lo <= hi)) throw new RangeError(`${op}: expected finite lo <= hi, got ${lo}, ${hi}`);
+};
+
+/** One of `values`, each equally likely. */
+export function choice<T>(values: readonly T[]): Distribution<T> {
+  if (!Array.isArray(values) || values.length === 0) throw new RangeError('choice: expected a non-empty array of values');
+  const v = values.slice();
+  return new Distribution(`choice(${v.length})`, (u) => v[Math.min(v.length - 1, Math.floor(u * v.length))]);
+}
+
+/** Uniform in [lo, hi). */
+export function uniform(lo: number, hi: number): Distribution<number> {
+  finite('uniform', lo, hi);
+  return new Distribution(`uniform(${lo}, ${hi})`, (u) => lo + (hi - lo) * u);
+}
+
+/** exp(uniform(log lo, log hi)), for scales such as learning rates; lo > 0. */
+export function logUniform(lo: number, hi: number): Distribution<number> {
+  finite('logUniform', lo, hi);
+  if (!(lo > 0)) throw new RangeError(`logUniform: lo must be > 0, got ${lo}`);
+  return new Distribution(`logUniform(${lo}, ${hi})`, (u) => Math.exp(Math.log(lo) + (Math.log(hi) - Math.log(lo)) * u));
+}
+
+/** An integer in [lo, hi], both inclusive, each equally likely. */
+export function intUniform(lo: number, hi: number): Distribution<number> {
+  if (!Number.isSafeInteger(lo) || !Number.isSafeInteger(hi) || lo > hi) throw new RangeError(`intUniform: expected integers lo <= hi, got ${lo}, ${hi}`);
+  return new Distribution(`intUniform(${lo}, ${hi})`, (u) => Math.min(hi, lo + Math.floor(u * (hi - lo + 1))));
+}
+
+export type Params = Record<string, unknown>;
+export type Objective<P> = (params: P) => number | Promise<number>;
+export interface Trial<P = Params> {
+  params: P;
+  score: number;
+  /** Position in evaluation order. */
+  index: number;
+}
+export type Mode = 'min' | 'max';
+
+/** Best first; NaN scores last; ties keep evaluation order. */
+function rank<P>(trials: Trial<P>[], mode: Mode): Trial<P>[] {
+  const s = mode === 'max' ? -1 : 1;
+  const key = (t: Trial<P>) => (Number.isNaN(t.score) ? Infinity : s * t.score);
+  return trials.slice().sort((a, b) => key(a) - key(b) || (Number.isNaN(a.score) ? 1 : 0) - (Number.isNaN(b.score) ? 1 : 0) || a.index - b.index);
+}
+
+function checkCommon(op: string, objective: unknown, mode: unknown): Mode {
+  if (typeof objective !== 'function') throw new TypeError(`${op}: objective must be a function`);
+  if (mode !== 'min' && mode !== 'max') throw new RangeError(`${op}: mode must be 'min' or 'max', got ${String(mode)}`);
+  return mode;
+}
+
+async function score<P>(op: string, objective: Objective<P>, params: P, index: number): Promise<Trial<P>> {
+  const s = await objective(params);
+  if (typeof s !== 'number') throw new TypeError(`${op}: objective must return a number, got ${typeof s} for ${JSON.stringify(params)}`);
+  return { params, score: s, index };
+}
+
+export interface GridSearchOptions {
+  space: Record<string, readonly unknown[]>;
+  objective: Objective<Params>;
+  mode?: Mode;
+}
+
+/** Scores every combination (the last key varies fastest), returned best first. */
+export async function gridSearch(opts: GridSearchOptions): Promise<Trial[]> {
+  const op = 'gridSearch';
+  const mode = checkCommon(op, opts?.objective, opts?.mode ?? 'min');
+  const space = opts.space;
+  if (space === null || typeof space !== 'object') throw new TypeError(`${op}: space must be an object of value arrays`);
+  const keys = Object.keys(space);
+  for (const k of keys) {
+    if (!Array.isArray(space[k]) || space[k].length === 0) throw new TypeError(`${op}: space.${k} must be a non-empty array of values`);
+  }
+  let combos: Params[] = [{}];
+  for (const k of keys) combos = combos.flatMap((c) => space[k].map((v) => ({ ...c, [k]: v })));
+  const trials: Trial[] = [];
+  for (const p of combos) trials.push(await score(op, opts.objective, p, trials.length));
+  return rank(trials, mode);
+}
+
+export interface RandomSearchOptions {
+  /** A Distribution, an array (a choice among its values) or a constant per hyperparameter. */
+  space: Record<string, unknown>;
+  trials: number;
+  objective: Objective<Params>;
+  generator?: Generator;
+  mode?: Mode;
+}
+
+/** Scores `trials` parameter sets drawn from the space with the (seeded) generator, best first. */
+export async function randomSearch(opts: RandomSearchOptions): Promise<Trial[]> {
+  const op = 'randomSearch';
+  const mode = checkCommon(op, opts?.objective, opts?.mode ?? 'min');
+  if (!Number.isInteger(opts.trials) || opts.trials < 1) throw new RangeError(`${op}: trials must be a positive integer, got ${String(opts.trials)}`);
+  if (opts.space === null || typeof opts.space !== 'object') throw new TypeError(`${op}: space must be an object`);
+  const gen = resolveGenerator(op, opts.generator);
+  const dists = Object.entries(opts.space).map(([k, v]): [string, Distribution | null, unknown] =>
+    v instanceof Distribution ? [k, v, null] : Array.isArray(v) ? [k, choice(v), null] : [k, null, v]);
+  const trials: Trial[] = [];
+  for (let t = 0; t < opts.trials; t++) {
+    const u = new Float64Array(dists.length);
+    if (u.length) gen._uniform(u, 0, 1);
+    const p: Params = {};
+    dists.forEach(([k, d, c], i) => (p[k] = d ? d._sample(u[i]) : c));
+    trials.push(await score(op, opts.objective, p, t));
+  }
+  return rank(trials, mode);
+}
+
+/** A view of some samples of a dataset, by index (switch to tg.data.Subset when tg.data is merged). */
+export interface DatasetLike<T = unknown> {
+  readonly length: number;
+  get(i: number): T;
+}
+export interface FoldView<T> extends DatasetLike<T> {
+  readonly indices: number[];
+}
+const view = <T>(ds: DatasetLike<T>, indices: number[]): FoldView<T> => ({ indices, length: indices.length, get: (i) => ds.get(indices[i]) });
+
+/**
+ * K folds of 0..n-1 with the kFold rule: the first n % k folds hold one more sample; folds are
+ * contiguous runs of the (optionally shuffled) order, disjoint and covering. Replace with tg.data.kFold.
+ */
+export function kFoldIndices(n: number, k: number, shuffle = false, generator?: Generator): { train: number[]; val: number[] }[] {
+  if (!Number.isInteger(n) || n < 0) throw new RangeError(`kFold: n must be a non-negative integer, got ${String(n)}`);
+  if (!Number.isInteger(k) || k < 2 || k > n) throw new RangeError(`kFold: k must be an integer in [2, n = ${n}], got ${String(k)}`);
+  let order = Array.from({ length: n }, (_, i) => i);
+  if (shuffle) {
+    const perm = new Int32Array(n);
+    resolveGenerator('kFold', generator)._perm(perm);
+    order = Array.from(perm);
+  }
+  const folds: { train: number[]; val: number[] }[] = [];
+  let start = 0;
+  for (let f = 0; f < k; f++) {
+    const size = Math.floor(n / k) + (f < n % k ? 1 : 0);
+    folds.push({ val: order.slice(start, start + size), train: [...order.slice(0, start), ...order.slice(start + size)] });
+    start += size;
+  }
+  return folds;
+}
+
+export interface CrossValidateOptions<T> {
+  k: number;
+  dataset: DatasetLike<T>;
+  objective: (split: { train: FoldView<T>; val: FoldView<T>; fold: number }) => number | Promise<number>;
+  shuffle?: boolean;
+  generator?: Generator;
+}
+
+/** Scores each of k folds (train on the rest, validate on the fold): the scores, their mean and population std. */
+export async function crossValidate<T>(opts: CrossValidateOptions<T>): Promise<{ scores: number[]; mean: number; std: number }> {
+  const op = 'crossValidate';
+  if (typeof opts?.objective !== 'function') throw new TypeError(`${op}: objective must be a function`);
+  const ds = opts.dataset;
+  if (ds === null || typeof ds !== 'object' || !Number.isInteger(ds.length) || typeof ds.get !== 'function') {
+    throw new TypeError(`${op}: dataset must have a length and get(i)`);
+  }
+  const scores: number[] = [];
+  const folds = kFoldIndices(ds.length, opts.k, opts.shuffle ?? false, opts.generator);
+  for (const [fold, f] of folds.entries()) {
+    const s = await opts.objective({ train: view(ds, f.train), val: view(ds, f.val), fold });
+    if (typeof s !== 'number') throw new TypeError(`${op}: objective must return a number, got ${typeof s} for fold ${fold}`);
+    scores.push(s);
+  }
+  const mean = scores.reduce((a, b) => a + b, 0) / scores.length;
+  const std = Math.sqrt(scores.reduce((a, b) => a + (b - mean) ** 2, 0) / scores.length);
+  return { scores, mean, std };
+}

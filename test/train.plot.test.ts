@@ -1,0 +1,97 @@
+// tg.train.plotHistory: a well-formed SVG with one polyline per series, ticks, legend and the best epoch marked.
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import * as tg from 'tapegrad';
+
+/** Minimal XML well-formedness: balanced tags, quoted attributes, no bare '<' or '&' in text. Returns the elements. */
+function parseXml(s: string): { name: string; attrs: Record<string, string>; text: string }[] {
+  const els: { name: string; attrs: Record<string, string>; text: string }[] = [];
+  const stack: { name: string; text: string }[] = [];
+  const tagRe = /<(\/?)([A-Za-z][\w:-]*)((?:\s+[\w:-]+="[^"<]*")*)\s*(\/?)>/y;
+  let i = 0;
+  while (i < s.length) {
+    const lt = s.indexOf('<', i);
+    const text = s.slice(i, lt < 0 ? s.length : lt);
+    if (/&(?!(amp|lt|gt|quot|apos);)/.test(text)) throw new Error(`bare & in text: ${text}`);
+    if (stack.length) stack[stack.length - 1].text += text;
+    if (lt < 0) break;
+    tagRe.lastIndex = lt;
+    const m = tagRe.exec(s);
+    if (!m) throw new Error(`malformed tag at ${lt}: ${s.slice(lt, lt + 40)}`);
+    const [, close, name, attrStr, selfClose] = m;
+    if (close) {
+      if (stack.pop()?.name !== name) throw new Error(`unbalanced </${name}>`);
+    } else {
+      const attrs: Record<string, string> = {};
+      for (const a of attrStr.matchAll(/([\w:-]+)="([^"]*)"/g)) {
+        if (a[1] in attrs) throw new Error(`duplicate attribute ${a[1]}`);
+        attrs[a[1]] = a[2];
+      }
+      const el = { name, attrs, text: '' };
+      els.push(el);
+      if (!selfClose) stack.push(el);
+    }
+    i = tagRe.lastIndex;
+  }
+  if (stack.length) throw new Error(`unclosed <${stack.map((e) => e.name).join('>, <')}>`);
+  return els;
+}
+
+const points = (el: { attrs: Record<string, string> }) => el.attrs.points.split(' ').map((p) => p.split(',').map(Number));
+const tmp = () => join(mkdtempSync(join(tmpdir(), 'tg-plot-')), 'h.svg');
+
+describe('plotHistory', () => {
+  it('(the XML checker itself rejects malformed input)', () => {
+    expect(() => parseXml('<a><b></a>')).toThrow(/unbalanced/);
+    expect(() => parseXml('<a x=1/>')).toThrow(/malformed/);
+    expect(() => parseXml('<a>1 & 2</a>')).toThrow(/bare &/);
+    expect(() => parseXml('<a>')).toThrow(/unclosed/);
+    expect(parseXml('<a x="1"><b/>t</a>').map((e) => e.name)).toEqual(['a', 'b']);
+  });
+
+  it('draws loss and valLoss, ticks, legend and the best validation epoch', () => {
+    const h = { epoch: [1, 2, 3, 4, 5], loss: [1, 0.6, 0.4, 0.3, 0.25], valLoss: [1.1, 0.7, 0.5, 0.55, 0.6], lr: [1, 1, 1, 1, 1] };
+    const path = tmp();
+    const svg = tg.train.plotHistory(h, path, { title: 'Run <a & "b">' });
+    expect(readFileSync(path, 'utf8')).toBe(svg);
+    const els = parseXml(svg);
+    expect(els[0].name).toBe('svg');
+    const lines = els.filter((e) => e.name === 'polyline');
+    expect(lines.map((e) => e.attrs['data-series'])).toEqual(['loss', 'valLoss']);
+    for (const l of lines) {
+      const p = points(l);
+      expect(p.length).toBe(5);
+      for (let k = 1; k < p.length; k++) expect(p[k][0]).toBeGreaterThan(p[k - 1][0]);
+    }
+    const [loss, val] = lines.map(points);
+    for (let k = 1; k < 5; k++) expect(loss[k][1]).toBeGreaterThan(loss[k - 1][1]); // SVG y grows downwards
+    const best = els.find((e) => e.name === 'circle' && e.attrs.class === 'best')!;
+    expect(best.attrs['data-epoch']).toBe('3');
+    expect([Number(best.attrs.cx), Number(best.attrs.cy)]).toEqual(val[2]);
+    const texts = els.filter((e) => e.name === 'text').map((e) => e.text.trim());
+    expect(texts).toContain('Run <a & "b">'.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;'));
+    expect(texts).toContain('best valLoss: epoch 3');
+    expect(texts).toEqual(expect.arrayContaining(['epoch', 'loss', 'valLoss', '1', '5', '0.2', '1.2']));
+  });
+
+  it('skips NaN and Infinity, marks the best training loss without validation, and handles one epoch', () => {
+    const els = parseXml(tg.train.plotHistory({ epoch: [1, 2, 3, 4], loss: [2, NaN, 1, Infinity], lr: [] }, tmp()));
+    const lines = els.filter((e) => e.name === 'polyline');
+    expect(lines.length).toBe(1);
+    expect(points(lines[0]).length).toBe(2);
+    expect(els.find((e) => e.attrs.class === 'best')!.attrs['data-epoch']).toBe('3');
+
+    const one = parseXml(tg.train.plotHistory({ epoch: [1], loss: [0.5], valLoss: [0.7], lr: [0.1] }, tmp()));
+    expect(one.filter((e) => e.name === 'polyline').map((e) => points(e).length)).toEqual([1, 1]);
+    expect(one.filter((e) => e.name === 'circle').length).toBe(3); // a dot per one-point series, and the best marker
+    expect(one.find((e) => e.attrs.class === 'best')!.attrs['data-epoch']).toBe('1');
+    for (const e of one) for (const v of Object.values(e.attrs)) expect(v).not.toMatch(/NaN|Infinity/);
+  });
+
+  it('rejects a history without finite losses', () => {
+    expect(() => tg.train.plotHistory({ epoch: [1], loss: [NaN], lr: [1] }, tmp())).toThrow(/no finite loss values/);
+    expect(() => tg.train.plotHistory({} as tg.train.History, tmp())).toThrow(TypeError);
+  });
+});
