@@ -1,7 +1,6 @@
 // tg.train search: grid and random search ordering and reproducibility, distributions, cross-validation folds.
 import { describe, expect, it } from 'vitest';
 import * as tg from 'tapegrad';
-import { kFoldIndices } from '../src/train/search';
 
 const { gridSearch, randomSearch, crossValidate, choice, uniform, logUniform, intUniform } = tg.train;
 
@@ -79,19 +78,6 @@ describe('randomSearch', () => {
 });
 
 describe('crossValidate', () => {
-  it('kFoldIndices: first n % k folds one larger, disjoint and covering, train the complement', () => {
-    const folds = kFoldIndices(10, 3);
-    expect(folds.map((f) => f.val)).toEqual([[0, 1, 2, 3], [4, 5, 6], [7, 8, 9]]);
-    expect(folds[1].train).toEqual([0, 1, 2, 3, 7, 8, 9]);
-    const sh = kFoldIndices(11, 4, true, new tg.Generator(3));
-    expect(sh.map((f) => f.val.length)).toEqual([3, 3, 3, 2]);
-    expect(sh.flatMap((f) => f.val).sort((a, b) => a - b)).toEqual(Array.from({ length: 11 }, (_, i) => i));
-    expect(sh.flatMap((f) => f.val)).not.toEqual(Array.from({ length: 11 }, (_, i) => i));
-    for (const f of sh) expect([...f.train, ...f.val].sort((a, b) => a - b)).toEqual(Array.from({ length: 11 }, (_, i) => i));
-    expect(kFoldIndices(11, 4, true, new tg.Generator(3))).toEqual(sh);
-    expect(() => kFoldIndices(3, 4)).toThrow(/k must be an integer in \[2, n = 3\]/);
-  });
-
   it('scores each fold on views of the dataset; mean and population std', async () => {
     const data = Array.from({ length: 7 }, (_, i) => 10 * i);
     const dataset = { length: data.length, get: (i: number) => data[i] };

@@ -6,7 +6,7 @@ export type { TrainState, BatchLogs, EarlyStoppingOptions, ModelCheckpointOption
 export * as metrics from './metrics';
 export type { MetricFn } from './metrics';
 export { gridSearch, randomSearch, crossValidate, choice, uniform, logUniform, intUniform, Distribution } from './search';
-export type { Trial, Params, GridSearchOptions, RandomSearchOptions, CrossValidateOptions, DatasetLike, FoldView } from './search';
+export type { Trial, Params, GridSearchOptions, RandomSearchOptions, CrossValidateOptions } from './search';
 export { plotHistory } from './plot';
 export type { PlotOptions } from './plot';
 export type { History, Logs, Loader, LossLike, OptimizerLike, SchedulerLike } from './types';

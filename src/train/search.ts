@@ -1,5 +1,7 @@
 // Model selection: grid and random search over hyperparameters, and k-fold cross-validation.
 import { Generator, resolveGenerator } from '../random';
+import { Dataset, Subset } from '../data/dataset';
+import { kFold } from '../data/kfold';
 
 /** A distribution to sample a hyperparameter from in randomSearch (`u` is uniform in [0, 1)). */
 export class Distribution<T = unknown> {
@@ -121,43 +123,10 @@ export async function randomSearch(opts: RandomSearchOptions): Promise<Trial[]> 
   return rank(trials, mode);
 }
 
-/** A view of some samples of a dataset, by index (switch to tg.data.Subset when tg.data is merged). */
-export interface DatasetLike<T = unknown> {
-  readonly length: number;
-  get(i: number): T;
-}
-export interface FoldView<T> extends DatasetLike<T> {
-  readonly indices: number[];
-}
-const view = <T>(ds: DatasetLike<T>, indices: number[]): FoldView<T> => ({ indices, length: indices.length, get: (i) => ds.get(indices[i]) });
-
-/**
- * K folds of 0..n-1 with the kFold rule: the first n % k folds hold one more sample; folds are
- * contiguous runs of the (optionally shuffled) order, disjoint and covering. Replace with tg.data.kFold.
- */
-export function kFoldIndices(n: number, k: number, shuffle = false, generator?: Generator): { train: number[]; val: number[] }[] {
-  if (!Number.isInteger(n) || n < 0) throw new RangeError(`kFold: n must be a non-negative integer, got ${String(n)}`);
-  if (!Number.isInteger(k) || k < 2 || k > n) throw new RangeError(`kFold: k must be an integer in [2, n = ${n}], got ${String(k)}`);
-  let order = Array.from({ length: n }, (_, i) => i);
-  if (shuffle) {
-    const perm = new Int32Array(n);
-    resolveGenerator('kFold', generator)._perm(perm);
-    order = Array.from(perm);
-  }
-  const folds: { train: number[]; val: number[] }[] = [];
-  let start = 0;
-  for (let f = 0; f < k; f++) {
-    const size = Math.floor(n / k) + (f < n % k ? 1 : 0);
-    folds.push({ val: order.slice(start, start + size), train: [...order.slice(0, start), ...order.slice(start + size)] });
-    start += size;
-  }
-  return folds;
-}
-
 export interface CrossValidateOptions<T> {
   k: number;
-  dataset: DatasetLike<T>;
-  objective: (split: { train: FoldView<T>; val: FoldView<T>; fold: number }) => number | Promise<number>;
+  dataset: Dataset<T>;
+  objective: (split: { train: Subset<T>; val: Subset<T>; fold: number }) => number | Promise<number>;
   shuffle?: boolean;
   generator?: Generator;
 }
@@ -171,9 +140,9 @@ export async function crossValidate<T>(opts: CrossValidateOptions<T>): Promise<{
     throw new TypeError(`${op}: dataset must have a length and get(i)`);
   }
   const scores: number[] = [];
-  const folds = kFoldIndices(ds.length, opts.k, opts.shuffle ?? false, opts.generator);
+  const folds = kFold(ds.length, opts.k, { shuffle: opts.shuffle ?? false, generator: opts.generator });
   for (const [fold, f] of folds.entries()) {
-    const s = await opts.objective({ train: view(ds, f.train), val: view(ds, f.val), fold });
+    const s = await opts.objective({ train: new Subset(ds, f.train), val: new Subset(ds, f.val), fold });
     if (typeof s !== 'number') throw new TypeError(`${op}: objective must return a number, got ${typeof s} for fold ${fold}`);
     scores.push(s);
   }
