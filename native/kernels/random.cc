@@ -64,10 +64,20 @@ Napi::Value RandomUniform(const Napi::CallbackInfo& info) {
   Key k = read_key(info, 1, name);
   const double lo = get_number(info, 4, name, "low"), hi = get_number(info, 5, name, "high");
   if (out.dtype == DType::F32) {
+    // 24 bits per float: each counter's four words serve four consecutive elements.
     const float flo = float(lo), fhi = float(hi);
-    fill_random<float>(out, k, [&](const Words& w) {
-      float v = flo + float(w.w[0] >> 8) * 0x1.0p-24f * (fhi - flo);
-      return v < fhi ? v : flo;  // rounding may reach high: keep the interval half-open
+    float* p = out.as<float>();
+    const ptrdiff_t total = ptrdiff_t(out.length);
+    const ptrdiff_t nblocks = (total + kElementGrain - 1) / kElementGrain;
+    parallel_for(nblocks, [&](ptrdiff_t b0, ptrdiff_t b1) {
+      const ptrdiff_t e = std::min(total, b1 * kElementGrain);
+      for (ptrdiff_t i = b0 * kElementGrain; i < e; i += 4) {
+        const Words w = philox(k.offset + uint64_t(i / 4), k.k0, k.k1);
+        for (ptrdiff_t j = 0; j < 4 && i + j < e; ++j) {
+          const float v = flo + float(w.w[j] >> 8) * 0x1.0p-24f * (fhi - flo);
+          p[i + j] = v < fhi ? v : flo;  // rounding may reach high: keep the interval half-open
+        }
+      }
     });
   } else {
     fill_random<double>(out, k, [&](const Words& w) {
