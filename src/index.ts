@@ -30,3 +30,4 @@ export { clone, contiguous, detach, to } from './ops/convert';
 export { setNumThreads, getNumThreads, backendInfo } from './runtime';
 export type { BackendInfo } from './runtime';
 export * as nn from './nn';
+export * as optim from './optim';
