@@ -16,6 +16,8 @@ export interface FitOptions {
   train: Loader;
   val?: Loader;
   epochs: number;
+  /** Epochs already done (resuming from a checkpoint): training runs epochs initialEpoch + 1 .. epochs. */
+  initialEpoch?: number;
   callbacks?: Callback[];
   metrics?: (string | MetricFn)[];
   scheduler?: SchedulerLike;
@@ -145,6 +147,10 @@ export async function fit(model: Module, opts: FitOptions): Promise<History> {
   const train = checkLoader(op, 'train', opts.train);
   if (val !== undefined) checkLoader(op, 'val', val);
   if (!Number.isInteger(opts.epochs) || opts.epochs < 1) throw new RangeError(`fit: epochs must be a positive integer, got ${String(opts.epochs)}`);
+  const first = (opts.initialEpoch ?? 0) + 1;
+  if (!Number.isInteger(first) || first < 1 || first > opts.epochs) {
+    throw new RangeError(`fit: initialEpoch must be an integer in [0, epochs - 1 = ${opts.epochs - 1}], got ${String(opts.initialEpoch)}`);
+  }
   if (scheduler !== undefined && typeof scheduler?.step !== 'function') throw new TypeError('fit: scheduler must have a step() method');
   const callbacks = opts.callbacks ?? [];
   if (!Array.isArray(callbacks) || !callbacks.every((c) => c instanceof Callback)) {
@@ -168,7 +174,7 @@ export async function fit(model: Module, opts: FitOptions): Promise<History> {
   model.train();
   await each((c) => c.onTrainBegin(state));
   try {
-    for (let epoch = 1; epoch <= opts.epochs && !state.stopTraining; epoch++) {
+    for (let epoch = first; epoch <= opts.epochs && !state.stopTraining; epoch++) {
       await each((c) => c.onEpochBegin(epoch, state));
       const lr = optimizer.paramGroups[0].lr;
       progress?.start(epoch, train.length);

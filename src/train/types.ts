@@ -14,7 +14,8 @@ export interface OptimizerLike {
  * once per epoch, or `step(monitoredValue)` for a metric-driven scheduler (see `isMetricScheduler`).
  */
 export interface SchedulerLike {
-  step(metric?: number): void;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- `step()` and `step(metric)` schedulers both fit
+  step(metric?: any): void;
 }
 
 /** Batches of tensors `[...inputs, target]` with a known number of batches (a DataLoader or an array). */
