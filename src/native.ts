@@ -20,6 +20,10 @@ export interface NativeAddon {
   randomNormal(out: TypedArray, k0: number, k1: number, offset: number, mean: number, std: number): void;
   randomInt(out: TypedArray, k0: number, k1: number, offset: number, low: number, high: number): void;
   randperm(out: Int32Array, k0: number, k1: number, offset: number): void;
+  crossEntropyForward(x: TypedArray, target: TypedArray, weight: TypedArray, rowLoss: TypedArray, lse: Float64Array, totals: Float64Array, meta: Float64Array): void;
+  crossEntropyBackward(gx: TypedArray, x: TypedArray, target: TypedArray, weight: TypedArray, lse: Float64Array, gradRow: TypedArray, scale: number, meta: Float64Array): void;
+  bceWithLogitsForward(x: TypedArray, target: TypedArray, weight: TypedArray, posWeight: TypedArray, out: TypedArray, totals: Float64Array, meta: Float64Array): void;
+  bceWithLogitsBackward(gx: TypedArray, x: TypedArray, target: TypedArray, weight: TypedArray, posWeight: TypedArray, gradOut: TypedArray, scale: number, meta: Float64Array): void;
   setNumThreads(n: number): void;
   getNumThreads(): number;
   isa(): string;
