@@ -3,7 +3,7 @@
 // backward, native/kernels/loss.cc); the other losses, and those two when a target or weight needs a
 // gradient, are composed from differentiable ops (logSoftmax, gather, where, ...). All forms are stable
 // for logits of ±1e4.
-import { Tensor, metaBuffer } from '../tensor';
+import { Tensor } from '../tensor';
 import { DType, isFloat } from '../dtype';
 import { shapeStr } from '../shape';
 import { native, TypedArray } from '../native';
@@ -413,7 +413,7 @@ interface CEArgs {
 function ceMeta(x: Tensor, a: CEArgs): Float64Array {
   const sh = x._shape;
   const batched = sh.length > 1;
-  const m = metaBuffer(7 + sh.length);
+  const m = new Float64Array(7 + sh.length); // not metaBuffer: _flat() calls in between may reuse it
   m[0] = batched ? sh[0] : 1;
   m[1] = batched ? sh[1] : sh[0];
   m[2] = batched ? sh.slice(2).reduce((p, v) => p * v, 1) : 1;
@@ -517,7 +517,7 @@ interface BCEArgs {
 function bceMeta(x: Tensor, a: BCEArgs): Float64Array {
   const sh = x._shape;
   const n = sh.length;
-  const m = metaBuffer(1 + n + 2 * (1 + n));
+  const m = new Float64Array(1 + n + 2 * (1 + n));
   m[0] = n;
   for (let d = 0; d < n; d++) m[1 + d] = sh[d];
   let p = 1 + n;
