@@ -11,3 +11,4 @@ export {
 export type { Reduction } from './losses';
 export * as init from './init';
 export * as functional from './functional';
+export * as utils from './utils';
