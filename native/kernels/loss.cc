@@ -94,20 +94,35 @@ CEArgs read_ce_inputs(const Napi::CallbackInfo& info, const char* op, size_t ix,
   return a;
 }
 
-// Loads row r (stride S) as d[c] = x[c] - shift, in T.
+// The largest logit of a row (stride S); a NaN logit makes the row's sum of exponentials NaN anyway.
 template <typename T>
-inline void load_shifted(T* d, const T* x, ptrdiff_t C, ptrdiff_t S, double shift) {
-  for (ptrdiff_t c = 0; c < C; ++c) d[c] = static_cast<T>(double(x[c * S]) - shift);
+inline T row_max(const T* x, ptrdiff_t C, ptrdiff_t S) {
+  // Four independent chains: a single running max is one long dependency chain.
+  const T lo = -std::numeric_limits<T>::infinity();
+  T m0 = lo, m1 = lo, m2 = lo, m3 = lo;
+  ptrdiff_t c = 0;
+  for (; c + 4 <= C; c += 4) {
+    const T a = x[c * S], b = x[(c + 1) * S], d = x[(c + 2) * S], e = x[(c + 3) * S];
+    m0 = a > m0 ? a : m0;
+    m1 = b > m1 ? b : m1;
+    m2 = d > m2 ? d : m2;
+    m3 = e > m3 ? e : m3;
+  }
+  for (; c < C; ++c) m0 = x[c * S] > m0 ? x[c * S] : m0;
+  m0 = m1 > m0 ? m1 : m0;
+  m2 = m3 > m2 ? m3 : m2;
+  return m2 > m0 ? m2 : m0;
 }
 
+// d[c] = (x[c] - m) - shift in T: the max m is a logit, so x - m is the exactly rounded difference, and
+// shift (0 or the row's log Σ exp) is small, which keeps float32 accurate for logits of any size.
 template <typename T>
-inline double row_max(const T* x, ptrdiff_t C, ptrdiff_t S) {
-  double m = -std::numeric_limits<double>::infinity();
-  for (ptrdiff_t c = 0; c < C; ++c) {
-    const double v = double(x[c * S]);
-    if (v > m) m = v;
+inline void load_shifted(T* d, const T* x, ptrdiff_t C, ptrdiff_t S, T m, T shift) {
+  if (S == 1) {
+    for (ptrdiff_t c = 0; c < C; ++c) d[c] = (x[c] - m) - shift;
+  } else {
+    for (ptrdiff_t c = 0; c < C; ++c) d[c] = (x[c * S] - m) - shift;
   }
-  return m;
 }
 
 // rowLoss (length M or 0), lse (Float64Array, M), totals (Float64Array, 2: Σ loss, Σ target weight).
@@ -142,11 +157,11 @@ void ce_forward(const CEArgs& a, const Array& row_loss, double* lse, double* tot
             continue;
           }
         }
-        const double m = row_max(x + base, C, S);
-        load_shifted(d.data(), x + base, C, S, m);
+        const T m = row_max(x + base, C, S);
+        load_shifted(d.data(), x + base, C, S, m, T(0));
         exp_fn(U_EXP, e.data(), 1, d.data(), 1, C, UnaryParams{});
         const double logs = std::log(sum_fn(e.data(), 1, C));
-        lse[r] = m + logs;
+        lse[r] = double(m) + logs;
         double loss, rw;
         if (labels) {
           rw = w ? double(w[t]) : 1.0;
@@ -233,16 +248,23 @@ void ce_backward(const CEArgs& a, T* gx, const double* lse, const Array& grad_ro
         continue;
       }
       const double gs = gr ? double(gr[r]) * scale : scale;
-      load_shifted(d.data(), x + base, C, S, lse[r]);
+      const T m = row_max(x + base, C, S);
+      load_shifted(d.data(), x + base, C, S, m, static_cast<T>(lse[r] - double(m)));
       exp_fn(U_EXP, e.data(), 1, d.data(), 1, C, UnaryParams{});
       if (labels) {
+        // g·(p_c·A - ε/C·w_c) for every class in T, then the target entry (which also loses g·(1-ε)·w_t) in double.
         const int32_t t = labels[r];
         const double wt = w ? double(w[t]) : 1.0;
         const double A = keep * wt + spread * wsum;
-        for (ptrdiff_t c = 0; c < C; ++c) {
-          const double B = spread * (w ? double(w[c]) : 1.0) + (c == t ? keep * wt : 0.0);
-          g[c * S] = static_cast<T>(gs * (double(e[c]) * A - B));
+        const T ga = static_cast<T>(gs * A), gb = static_cast<T>(gs * spread);
+        if (S == 1 && w) {
+          for (ptrdiff_t c = 0; c < C; ++c) g[c] = ga * e[c] - gb * w[c];
+        } else if (S == 1) {
+          for (ptrdiff_t c = 0; c < C; ++c) g[c] = ga * e[c] - gb;
+        } else {
+          for (ptrdiff_t c = 0; c < C; ++c) g[c * S] = ga * e[c] - gb * (w ? w[c] : T(1));
         }
+        g[t * S] = static_cast<T>(gs * (double(e[t]) * A - spread * (w ? double(w[t]) : 1.0) - keep * wt));
       } else {
         const T* y = probs + base;
         double A = 0;
@@ -350,6 +372,17 @@ void bce_walk(const BceArgs& a, ptrdiff_t s, ptrdiff_t e, F&& f) {
   }
 }
 
+// Elements are processed in chunks: e^-|x| (and log1p of it) through the vectorized unary kernels,
+// then the per-element combination.
+constexpr ptrdiff_t kBceChunk = 512;
+
+// z[i] = e^-|x[i]| for i in [s, s + n).
+template <typename T>
+inline void exp_neg_abs(T* z, T* tmp, const T* x, ptrdiff_t n) {
+  for (ptrdiff_t i = 0; i < n; ++i) tmp[i] = -std::fabs(x[i]);
+  Sel<T>::unary()(U_EXP, z, 1, tmp, 1, n, UnaryParams{});
+}
+
 // l = w·((1 - y)·x + lw·softplus(-x)), lw = 1 + (posWeight - 1)·y, softplus(-x) = max(-x, 0) + log1p(e^-|x|).
 template <typename T>
 void bce_forward(const BceArgs& a, T* out, double* total) {
@@ -360,18 +393,26 @@ void bce_forward(const BceArgs& a, T* out, double* total) {
   const ptrdiff_t n = a.numel;
   const ptrdiff_t nblocks = (n + kElementGrain - 1) / kElementGrain;
   std::vector<double> part(size_t(std::max<ptrdiff_t>(nblocks, 1)), 0.0);
+  auto unary = Sel<T>::unary();
   parallel_for(nblocks, [&](ptrdiff_t b0, ptrdiff_t b1) {
+    T z[kBceChunk], lp[kBceChunk];
     for (ptrdiff_t b = b0; b < b1; ++b) {
       double sum = 0;
-      bce_walk(a, b * kElementGrain, std::min(n, (b + 1) * kElementGrain), [&](ptrdiff_t i, ptrdiff_t wi, ptrdiff_t pi) {
-        const double xv = double(x[i]), yv = double(y[i]);
-        const double sp = std::max(-xv, 0.0) + std::log1p(std::exp(-std::fabs(xv)));
-        const double lw = pw ? 1 + (double(pw[pi]) - 1) * yv : 1.0;
-        double l = (1 - yv) * xv + lw * sp;
-        if (w) l *= double(w[wi]);
-        if (out) out[i] = static_cast<T>(l);
-        sum += l;
-      });
+      const ptrdiff_t end = std::min(n, (b + 1) * kElementGrain);
+      for (ptrdiff_t c0 = b * kElementGrain; c0 < end; c0 += kBceChunk) {
+        const ptrdiff_t m = std::min(kBceChunk, end - c0);
+        exp_neg_abs(z, lp, x + c0, m);
+        unary(U_LOG1P, lp, 1, z, 1, m, UnaryParams{});
+        bce_walk(a, c0, c0 + m, [&](ptrdiff_t i, ptrdiff_t wi, ptrdiff_t pi) {
+          const double xv = double(x[i]), yv = double(y[i]);
+          const double sp = std::max(-xv, 0.0) + double(lp[i - c0]);
+          const double lw = pw ? 1 + (double(pw[pi]) - 1) * yv : 1.0;
+          double l = (1 - yv) * xv + lw * sp;
+          if (w) l *= double(w[wi]);
+          if (out) out[i] = static_cast<T>(l);
+          sum += l;
+        });
+      }
       part[size_t(b)] = sum;
     }
   });
@@ -409,16 +450,22 @@ void bce_backward(const BceArgs& a, T* gx, const T* gout, double scale) {
   const ptrdiff_t n = a.numel;
   const ptrdiff_t nblocks = (n + kElementGrain - 1) / kElementGrain;
   parallel_for(nblocks, [&](ptrdiff_t b0, ptrdiff_t b1) {
-    bce_walk(a, b0 * kElementGrain, std::min(n, b1 * kElementGrain), [&](ptrdiff_t i, ptrdiff_t wi, ptrdiff_t pi) {
-      const double xv = double(x[i]), yv = double(y[i]);
-      const double z = std::exp(-std::fabs(xv));
-      const double sig_neg = xv >= 0 ? z / (1 + z) : 1 / (1 + z);  // sigmoid(-x)
-      const double lw = pw ? 1 + (double(pw[pi]) - 1) * yv : 1.0;
-      double g = (1 - yv) - lw * sig_neg;
-      if (w) g *= double(w[wi]);
-      g *= gout ? double(gout[i]) * scale : scale;
-      gx[i] = static_cast<T>(g);
-    });
+    T z[kBceChunk], tmp[kBceChunk];
+    const ptrdiff_t end = std::min(n, b1 * kElementGrain);
+    for (ptrdiff_t c0 = b0 * kElementGrain; c0 < end; c0 += kBceChunk) {
+      const ptrdiff_t m = std::min(kBceChunk, end - c0);
+      exp_neg_abs(z, tmp, x + c0, m);
+      bce_walk(a, c0, c0 + m, [&](ptrdiff_t i, ptrdiff_t wi, ptrdiff_t pi) {
+        const double xv = double(x[i]), yv = double(y[i]);
+        const double zv = double(z[i - c0]);
+        const double sig_neg = xv >= 0 ? zv / (1 + zv) : 1 / (1 + zv);  // sigmoid(-x)
+        const double lw = pw ? 1 + (double(pw[pi]) - 1) * yv : 1.0;
+        double g = (1 - yv) - lw * sig_neg;
+        if (w) g *= double(w[wi]);
+        g *= gout ? double(gout[i]) * scale : scale;
+        gx[i] = static_cast<T>(g);
+      });
+    }
   });
 }
 
