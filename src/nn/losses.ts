@@ -174,7 +174,8 @@ function softplusNeg(x: Tensor): Tensor {
 /**
  * Binary cross-entropy on logits in the stable form: (1-y)·x + lw·softplus(-x), lw = 1 + (posWeight-1)·y
  * (equal to max(x,0) - x·y + log1p(e^-|x|) without posWeight), times weight. posWeight broadcasts
- * against the target (one entry per class along the last dim), as in PyTorch.
+ * against the target (one entry per class along the last dim), as in PyTorch. Runs the fused native
+ * kernel unless the target, weight or posWeight needs a gradient.
  */
 export function binaryCrossEntropyWithLogits(input: Tensor, target: Tensor, opts: BCEWithLogitsLossOptions = {}): Tensor {
   const fn = 'binaryCrossEntropyWithLogits';
@@ -315,6 +316,8 @@ export function nllLoss(logProbs: Tensor, target: Tensor, opts: NLLLossOptions =
  * - class targets: (1-ε)·nllLoss(logSoftmax(x)) + ε/C·Σ_c w_c·(-logp_c) (ignored entries 0; 'mean'
  *   divides both terms by the summed weights of the kept targets);
  * - probabilities: -Σ_c w_c·y'_c·logp_c with y' = (1-ε)·y + ε/C; 'mean' divides by N·d1·... .
+ * Runs the fused native kernel (per-row logsumexp saved for a one-pass softmax - target backward) unless
+ * the target or weight needs a gradient; labels outside [0, C) other than ignoreIndex throw a RangeError.
  */
 export function crossEntropy(logits: Tensor, target: Tensor, opts: CrossEntropyLossOptions = {}): Tensor {
   const fn = 'crossEntropy';
