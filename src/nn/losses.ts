@@ -187,7 +187,7 @@ export function binaryCrossEntropyWithLogits(input: Tensor, target: Tensor, opts
   sameShape(fn, input, target);
   if (w) broadcastable(fn, w, input.shape, 'weight');
   if (pw) broadcastable(fn, pw, input.shape, 'posWeight');
-  if (useFused([w, pw, target], input.dtype)) return bceWithLogitsFused(input, { target, weight: w, posWeight: pw, reduction: r });
+  if (useFused([w, pw, target], input.dtype)) return bceWithLogitsOp(input, { target, weight: w, posWeight: pw, reduction: r });
   return bceWithLogitsComposed(input, target, w, pw, r);
 }
 
@@ -336,12 +336,12 @@ export function crossEntropy(logits: Tensor, target: Tensor, opts: CrossEntropyL
     if (target.shape.length !== logits.shape.length || target.shape.some((s, i) => s !== logits.shape[i])) {
       throw new RangeError(`${fn}: probability target shape ${shapeStr(target.shape)} must equal input shape ${shapeStr(logits.shape)}`);
     }
-    if (useFused([w, target], logits.dtype)) return crossEntropyFused(logits, { target, weight: w, reduction: r, eps, ignore: 0 });
+    if (C > 0 && useFused([w, target], logits.dtype)) return crossEntropyOp(logits, { target, weight: w, reduction: r, eps, ignore: 0 });
     return crossEntropyComposed(logits, target, w, r, eps, 0);
   }
   const ignore = ignoreIndexOf(fn, opts.ignoreIndex);
   checkClassTargetShape(fn, logits, target);
-  if (useFused([w], logits.dtype) && ignore === (ignore | 0)) return crossEntropyFused(logits, { target, weight: w, reduction: r, eps, ignore });
+  if (C > 0 && useFused([w], logits.dtype) && ignore === (ignore | 0)) return crossEntropyOp(logits, { target, weight: w, reduction: r, eps, ignore });
   return crossEntropyComposed(logits, target, w, r, eps, ignore);
 }
 
@@ -463,10 +463,6 @@ const crossEntropyOp = op('crossEntropy', {
   },
 });
 
-function crossEntropyFused(x: Tensor, a: CEArgs): Tensor {
-  return crossEntropyOp(x, a);
-}
-
 /**
  * The cross-entropy gradient g·(softmax(x)·A - B) as recorded ops (createGraph): per row A = Σ_c w_c·y'_c
  * and B_c = w_c·y'_c, with y' the smoothed target distribution (one-hot for labels) and ignored rows 0.
@@ -564,10 +560,6 @@ const bceWithLogitsOp = op('binaryCrossEntropyWithLogits', {
     return [gx];
   },
 });
-
-function bceWithLogitsFused(x: Tensor, a: BCEArgs): Tensor {
-  return bceWithLogitsOp(x, a);
-}
 
 // ---- penalties -----------------------------------------------------------------------------
 
