@@ -173,6 +173,22 @@ version=$(node -p 'require("./package.json").version')
 )
 
 # ---------------------------------------------------------------------------------------------
+step "npx tapegrad demo (the installed CLI)"
+(
+  cd "$tmp/app"
+  export PATH=$nopath PREBUILDS_ONLY=1
+  npx --no-install tapegrad demo >"$tmp/demo.txt" || { cat "$tmp/demo.txt"; fail "npx tapegrad demo failed"; }
+  cat "$tmp/demo.txt"
+  node -e '
+    const out = require("node:fs").readFileSync(process.argv[1], "utf8");
+    const acc = /^test accuracy ([0-9.]+)%/m.exec(out);
+    if (!acc || Number(acc[1]) < 95) { console.error(`demo test accuracy ${acc ? acc[1] : "missing"} is below 95%`); process.exit(1); }
+    if (!/^checkGradients .*worst relative error/m.test(out)) { console.error("demo printed no gradient check"); process.exit(1); }
+  ' "$tmp/demo.txt" || fail "demo output"
+  head -c 4 tapegrad-digits-loss.svg | grep -q '<svg' || fail "demo wrote no loss-curve SVG"
+)
+
+# ---------------------------------------------------------------------------------------------
 step "install with --ignore-scripts (pnpm 10, npm allowScripts)"
 # Package managers increasingly skip dependencies' install scripts; the prebuilt must load anyway.
 mkdir "$tmp/app-noscripts"

@@ -1,0 +1,25 @@
+// The main job (`npx tapegrad demo`): trains the digits MLP and must reach >= 95% test accuracy, check
+// its gradients and write a loss-curve SVG.
+import { describe, expect, it } from 'vitest';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { digitsDemo } from '../src/demo';
+
+// Against an installed package (.ci/pack-check.sh) the installed `npx tapegrad demo` is run instead.
+describe.skipIf(!!process.env.TAPEGRAD_TEST_PACKAGE)('digits demo', () => {
+  it('reaches >= 95% test accuracy, passes the gradient check and writes the loss curve', async () => {
+    const lines: string[] = [];
+    const svgPath = join(mkdtempSync(join(tmpdir(), 'tg-demo-')), 'loss.svg');
+    const r = await digitsDemo({ svgPath, progress: false, log: (s) => lines.push(s) });
+    expect(r.testAccuracy).toBeGreaterThanOrEqual(0.95);
+    expect(r.bestEpoch).toBeLessThan(r.epochsRun); // early stopping went past the best epoch and restored it
+    expect(r.maxRelError).toBeLessThan(1e-5);
+    const svg = readFileSync(svgPath, 'utf8');
+    expect(svg.startsWith('<svg')).toBe(true);
+    expect(svg.trimEnd().endsWith('</svg>')).toBe(true);
+    expect((svg.match(/<polyline/g) ?? []).length).toBe(2); // loss and valLoss
+    expect(lines.some((l) => /^test accuracy \d+\.\d\d%/.test(l))).toBe(true);
+    expect(lines.some((l) => /^checkGradients .*worst relative error \d\.\d\de-?\d+/.test(l))).toBe(true);
+  });
+});
