@@ -60,3 +60,7 @@ export type {
   Reduction, ReductionOptions, HuberLossOptions, SmoothL1LossOptions, BCELossOptions, BCEWithLogitsLossOptions,
   NLLLossOptions, CrossEntropyLossOptions,
 } from './losses';
+
+// Convolution and pooling (see conv.ts).
+export { conv2d, maxPool2d, avgPool2d } from './conv';
+export type { Conv2dOptions, MaxPool2dOptions, AvgPool2dOptions, IntOrPair } from './conv';
