@@ -118,8 +118,14 @@ describe('PyTorch conventions at kinks and edges', () => {
     y.sum().backward();
     // windows: (0,0) first max at (0,1); (0,1) at (0,1); (1,0) at (1,0); (1,1) at (2,1)... row-major first
     expect(x.grad!.toArray()).toEqual([[[[0, 2, 0], [1, 0, 0], [0, 1, 0]]]]);
-    const z = F.maxPool2d(tg.tensor([[[[1, NaN], [5, 2]]]]), 2);
+    const xn = tg.tensor([[[[1, NaN], [5, 2]]]], { requiresGrad: true });
+    const z = F.maxPool2d(xn, 2);
     expect(Number.isNaN(z.item())).toBe(true);
+    z.backward();
+    expect(xn.grad!.toArray()).toEqual([[[[0, 1], [0, 0]]]]);
+    const xi = tg.tensor([[[[-Infinity, -Infinity], [-Infinity, -Infinity]]]], { requiresGrad: true });
+    F.maxPool2d(xi, 2).backward();
+    expect(xi.grad!.toArray()).toEqual([[[[1, 0], [0, 0]]]]);
   });
   it('padding is -inf for max and counted (or not) for avg', () => {
     const x = tg.tensor([[[[-1, -2], [-3, -4]]]], { dtype: 'float64' });
