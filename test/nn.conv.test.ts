@@ -160,6 +160,18 @@ describe('PyTorch conventions at kinks and edges', () => {
     expectClose(F.conv2d(xt, w, null, { padding: 1 }).data(), F.conv2d(x, w, null, { padding: 1 }).data(), 0, 0);
     expectClose(F.maxPool2d(xt, 2).data(), F.maxPool2d(x, 2).data(), 0, 0);
   });
+  it('a large kernel (column buffer too big to keep per thread) equals the sum of per-channel convolutions', () => {
+    const x = f64([2, 3, 40, 40], 25);
+    const w = f64([2, 3, 31, 31], 26);
+    const y = F.conv2d(x, w, null, { padding: 15 });
+    let ref = F.conv2d(x.narrow(1, 0, 1), w.narrow(1, 0, 1), null, { padding: 15 });
+    for (const c of [1, 2]) ref = ref.add(F.conv2d(x.narrow(1, c, 1), w.narrow(1, c, 1), null, { padding: 15 }));
+    expectClose(y.data(), ref.data(), 1e-10, 1e-10, 'value');
+    const [gx, gw] = tg.grad(y.sum(), [x, w]);
+    const [rx, rw] = tg.grad(ref.sum(), [x, w]);
+    expectClose(gx!.data(), rx!.data(), 1e-10, 1e-10, 'grad input');
+    expectClose(gw!.data(), rw!.data(), 1e-10, 1e-10, 'grad weight');
+  });
   it('empty batch', () => {
     const w = f64([4, 3, 3, 3], 24);
     const x = tg.zeros([0, 3, 5, 5], { dtype: 'float64', requiresGrad: true });
