@@ -217,6 +217,7 @@ describe('bad input', () => {
     expectError(() => F.conv2d(x, w, null, { padding: -1 }), RangeError, /padding must be non-negative/);
     expectError(() => F.conv2d(x, w, null, { dilation: [1, 2, 3] }), TypeError, /dilation must be an integer or a pair/);
     expectError(() => F.conv2d(x, w, null, { groups: 0 }), RangeError, /groups must be a positive integer/);
+    expectError(() => F.conv2d(x, w, null, { padding: 2 ** 40 }), RangeError, /padding must be at most/);
     expectError(() => F.conv2d(tg.zeros([1, 3, 2, 2]), w), RangeError, /smaller than the \(dilated\) kernel/, /\[1, 3, 2, 2\]/);
     expectError(() => F.conv2d(x, w, tg.zeros([5])), RangeError, /bias must have shape \[4\]/);
     expectError(() => F.conv2d(x, w.double()), TypeError, /float32 but weight is float64/);
