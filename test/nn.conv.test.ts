@@ -234,6 +234,20 @@ describe('bad input', () => {
     expectError(() => F.avgPool2d(x, 2, { ceilMode: 1 as unknown as boolean }), TypeError, /ceilMode must be a boolean/);
     expectError(() => F.maxPool2d(x, 2.5), TypeError, /kernelSize/);
   });
+  it('non-tensor arguments are TypeErrors naming the op', () => {
+    const bads: unknown[] = ['a', {}, null, undefined, [1, 2], () => 1, 3];
+    for (const bad of bads) {
+      const b = bad as tg.Tensor;
+      expectError(() => F.conv2d(b, w), TypeError, /^conv2d: input must be a Tensor/);
+      expectError(() => F.conv2d(x, b), TypeError, /^conv2d: weight must be a Tensor/);
+      expectError(() => F.maxPool2d(b, 2), TypeError, /^maxPool2d: input must be a Tensor/);
+      expectError(() => F.avgPool2d(b, 2), TypeError, /^avgPool2d: input must be a Tensor/);
+      expectError(() => new nn.Conv2d(3, 4, 3).forward(b), TypeError, /^Conv2d\(3, 4, kernelSize=\(3, 3\)\): input must be a Tensor/);
+      expectError(() => new nn.MaxPool2d(2).forward(b), TypeError, /^MaxPool2d\(kernelSize=\(2, 2\)\): input must be a Tensor/);
+    }
+    expectError(() => F.conv2d(x, w, 'b' as unknown as tg.Tensor), TypeError, /^conv2d: bias must be a Tensor/);
+    expectError(() => F.conv2d(x, w, null, null as unknown as object), TypeError, /^conv2d: options must be an object/);
+  });
   it('native entry points validate their arguments', () => {
     const meta = (a: number[]) => Float64Array.from(a);
     const cm = [1, 1, 4, 4, 1, 3, 3, 1, 1, 0, 0, 1, 1, 1];
