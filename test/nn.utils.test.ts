@@ -176,6 +176,20 @@ describe('checkGradients', () => {
     expect(small.maxRelError).toBeLessThan(1e-7);
   });
 
+  it('a small CNN (conv, ReLU, max pool, batch norm, linear) agrees to < 1e-7 in float64', () => {
+    tg.manualSeed(3);
+    const model = new nn.Sequential(
+      // (no conv bias before batch norm: its gradient is exactly zero, so its relative error is noise)
+      new nn.Conv2d(1, 3, 3, { padding: 1, bias: false }), new nn.BatchNorm2d(3), new nn.ReLU(), new nn.MaxPool2d(2),
+      new nn.Conv2d(3, 4, 3, { padding: 1, stride: 2 }), new nn.ReLU(), new nn.Flatten(), new nn.Linear(4 * 2 * 2, 5),
+    );
+    const x = tg.tensor(sample([4, 1, 8, 8], 11), { shape: [4, 1, 8, 8] });
+    const y = tg.tensor([0, 3, 1, 4], { dtype: 'int32' });
+    const report = U.checkGradients(model, (m: tg.nn.Module, xs: unknown, ys: unknown) => F.crossEntropy(m.forward(xs as tg.Tensor) as tg.Tensor, ys as tg.Tensor), x, y);
+    expect(report.parameters.map((p) => p.name)).toEqual(['0.weight', '1.weight', '1.bias', '4.weight', '4.bias', '7.weight', '7.bias']);
+    for (const p of report.parameters) expect(p.maxRelError, p.name).toBeLessThan(1e-7);
+  });
+
   it('catches a custom op with a wrong backward inside a module', () => {
     // d(x²)/dx = 2x, but this backward returns x·g: the analytical gradient is half the true one.
     const badSquare = tg.defineOp('badSquare', {
