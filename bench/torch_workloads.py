@@ -1,10 +1,10 @@
 #!/usr/bin/python3
-"""PyTorch versions of tapegrad's bench workloads (W1 gemm, W3 tiny, W4 elementwise, W6 cnn, W7 overhead),
+"""PyTorch versions of tapegrad's bench workloads (W1 gemm, W2 mlp, W3 tiny, W4 elementwise, W6 cnn, W7 overhead),
 for bench/compare.mjs. Prints the same JSON lines as the .mjs scripts:
 {"workload", "threads", "metric", "value", "unit"}, with the same workload names and timing method
 (warm-up, then 5 timed batches of >= 0.1 s each, the median batch's time per call).
 
-Usage: /usr/bin/python3 bench/torch_workloads.py [gemm|elementwise|overhead|tiny|cnn ...]  (default: all)
+Usage: /usr/bin/python3 bench/torch_workloads.py [gemm|elementwise|overhead|tiny|cnn|mlp ...]  (default: all)
 """
 import ctypes
 import json
@@ -219,7 +219,7 @@ def tiny():
 
 
 def cnn():
-    # W6, as bench/cnn.mjs: forward + backward + zeroing grads (no optimizer step there yet).
+    # W6, as bench/cnn.mjs: zero_grad, forward, backward, SGD step with momentum 0.9.
     import torch.nn as nn
     import torch.nn.functional as F
     for threads in (1, 2):
@@ -232,10 +232,12 @@ def cnn():
         x = torch.rand(64, 1, 28, 28)
         y = torch.randint(0, 10, (64,))
 
+        opt = torch.optim.SGD(net.parameters(), lr=0.01, momentum=0.9)
+
         def step():
-            loss = F.cross_entropy(net(x), y)
-            loss.backward()
-            net.zero_grad(set_to_none=True)
+            opt.zero_grad(set_to_none=True)
+            F.cross_entropy(net(x), y).backward()
+            opt.step()
 
         def fwd():
             with torch.no_grad():
@@ -245,7 +247,43 @@ def cnn():
         emit("W6-cnn-forward", threads, "step_time", rnd(time_per_call(fwd, warmup=0.3, batches=7, min_batch=0.3) * 1e3), "ms")
 
 
-GROUPS = {"gemm": gemm, "elementwise": elementwise, "overhead": overhead, "tiny": tiny, "cnn": cnn}
+def mlp_train():
+    # W2, as bench/mlp.mjs: 784-512-256-10 ReLU MLP, cross-entropy, batch 128, Adam lr 1e-3, 16 fixed batches.
+    import torch.nn as nn
+    import torch.nn.functional as F
+    torch.manual_seed(0)
+    data = [(torch.randn(128, 784), torch.randint(0, 10, (128,))) for _ in range(16)]
+    for threads in (1, 2):
+        set_threads(threads)
+        torch.manual_seed(1)
+        model = nn.Sequential(nn.Linear(784, 512), nn.ReLU(), nn.Linear(512, 256), nn.ReLU(), nn.Linear(256, 10))
+        opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+        state = {}
+
+        def step(i):
+            x, y = data[i % len(data)]
+            opt.zero_grad(set_to_none=True)
+            loss = F.cross_entropy(model(x), y)
+            loss.backward()
+            opt.step()
+            state["loss"] = loss
+
+        for i in range(20):
+            step(i)
+        rates = []
+        for _ in range(3):
+            t0 = now()
+            for i in range(200):
+                step(i)
+            rates.append(200 / (now() - t0))
+        rates.sort()
+        emit("W2-mlp-adam", threads, "steps_per_s", rnd(rates[1]), "steps/s")
+        emit("W2-mlp-adam", threads, "final_loss", rnd(state["loss"].item()), "nats")
+    import resource
+    emit("W2-mlp-adam", 2, "peak_rss", rnd(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024), "MiB")
+
+
+GROUPS = {"gemm": gemm, "elementwise": elementwise, "overhead": overhead, "tiny": tiny, "cnn": cnn, "mlp": mlp_train}
 
 if __name__ == "__main__":
     for g in sys.argv[1:] or list(GROUPS):

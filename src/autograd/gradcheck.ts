@@ -5,7 +5,7 @@ import { grad } from './engine';
 import { noGrad } from './grad-mode';
 import { Generator } from '../random';
 import { randn } from '../ops/creation';
-import { shapeStr } from '../shape';
+import { shapeStr, unravel } from '../shape';
 
 export interface GradcheckOptions {
   eps?: number;
@@ -42,15 +42,6 @@ export interface GradcheckReport {
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Fn = (...args: any[]) => Tensor | Tensor[];
-
-function unravel(i: number, shape: readonly number[]): number[] {
-  const idx = new Array<number>(shape.length);
-  for (let d = shape.length - 1; d >= 0; d--) {
-    idx[d] = i % shape[d];
-    i = Math.floor(i / shape[d]);
-  }
-  return idx;
-}
 
 function evalOutputs(fn: Fn, args: unknown[]): Tensor[] {
   const r = fn(...args);

@@ -205,17 +205,7 @@ export class Module {
 
   /** Clears the gradients of every parameter: sets them to null (default) or to zeros. */
   zeroGrad(opts: { setToNone?: boolean } = {}): void {
-    const setToNone = opts.setToNone ?? true;
-    for (const p of this.parameters()) {
-      if (p.grad === null) continue;
-      if (setToNone) {
-        p.grad = null;
-      } else {
-        const g = p.grad.isLeaf ? p.grad.requiresGrad_(false) : p.grad.detach();
-        p.grad = g;
-        noGrad(() => g.zero_());
-      }
-    }
+    clearGrads(this.parameters(), opts.setToNone ?? true);
   }
 
   /** The number of scalar parameters (shared parameters counted once). */
@@ -362,5 +352,19 @@ function checkName(op: string, m: Module, name: string): void {
   }
   if (name in Module.prototype || name === 'training') {
     throw new Error(`${op}: '${name}' is a Module method or property of ${moduleName(m)}`);
+  }
+}
+
+/** Sets the gradients of `params` to null, or (setToNone false) to zeros, detached from any graph. */
+export function clearGrads(params: Iterable<Tensor>, setToNone: boolean): void {
+  for (const p of params) {
+    if (p.grad === null) continue;
+    if (setToNone) {
+      p.grad = null;
+    } else {
+      const g = p.grad.isLeaf ? p.grad.requiresGrad_(false) : p.grad.detach();
+      p.grad = g;
+      noGrad(() => g.zero_());
+    }
   }
 }

@@ -2,7 +2,7 @@
 // whole-model gradient check against central differences.
 import { Tensor } from '../tensor';
 import { DType, isFloat } from '../dtype';
-import { shapeStr } from '../shape';
+import { shapeStr, unravel } from '../shape';
 import { enableGrad, noGrad } from '../autograd/grad-mode';
 import { grad } from '../autograd/engine';
 import { tensor } from '../ops/creation';
@@ -174,15 +174,6 @@ function sampleIndices(n: number, k: number, seed: number): number[] {
   const chosen = new Set<number>();
   while (chosen.size < k) chosen.add(Math.floor(next() * n));
   return [...chosen].sort((x, y) => x - y);
-}
-
-function unravel(i: number, shape: readonly number[]): number[] {
-  const idx = new Array<number>(shape.length);
-  for (let d = shape.length - 1; d >= 0; d--) {
-    idx[d] = i % shape[d];
-    i = Math.floor(i / shape[d]);
-  }
-  return idx;
 }
 
 function isOptions(x: unknown): x is CheckGradientsOptions {

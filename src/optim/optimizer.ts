@@ -8,6 +8,7 @@ import { Tensor } from '../tensor';
 import { enableGrad, noGrad } from '../autograd/grad-mode';
 import { copyInto } from '../ops/shape';
 import { sameShape, shapeStr } from '../shape';
+import { clearGrads } from '../nn/module';
 
 /** A parameter group as given to a constructor: its tensors plus options overriding the defaults. */
 export interface ParamGroupInput {
@@ -166,18 +167,7 @@ export abstract class Optimizer<O extends { lr: number } = { lr: number } & Reco
   zeroGrad(opts: { setToNone?: boolean } = {}): void {
     const setToNone = opts.setToNone ?? true;
     if (typeof setToNone !== 'boolean') throw new TypeError(`${this._name}.zeroGrad: setToNone must be a boolean`);
-    for (const group of this.paramGroups) {
-      for (const p of group.params) {
-        if (p.grad === null) continue;
-        if (setToNone) {
-          p.grad = null;
-        } else {
-          const g = p.grad.isLeaf ? p.grad.requiresGrad_(false) : p.grad.detach();
-          p.grad = g;
-          g._fill(0);
-        }
-      }
-    }
+    for (const group of this.paramGroups) clearGrads(group.params, setToNone);
   }
 
   /** Options of each group and per-parameter state (copies), parameters named by their index. */
