@@ -4,11 +4,11 @@ import { describe, expect, it } from 'vitest';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { digitsDemo } from '../src/demo';
 
 // Against an installed package (.ci/pack-check.sh) the installed `npx tapegrad demo` is run instead.
 describe.skipIf(!!process.env.TAPEGRAD_TEST_PACKAGE)('digits demo', () => {
   it('reaches >= 95% test accuracy, passes the gradient check and writes the loss curve', async () => {
+    const { digitsDemo } = await import('../src/demo');
     const lines: string[] = [];
     const svgPath = join(mkdtempSync(join(tmpdir(), 'tg-demo-')), 'loss.svg');
     const r = await digitsDemo({ svgPath, progress: false, log: (s) => lines.push(s) });

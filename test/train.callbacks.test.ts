@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import * as tg from 'tapegrad';
-import { formatPath } from '../src/train/checkpoint-io';
+import { formatPath } from '../src/train/format-path';
 import { Scale, ScriptedOptimizer, TestSGD, batches, mseLoss } from './train.helpers';
 
 const { fit, EarlyStopping, ModelCheckpoint, LambdaCallback } = tg.train;

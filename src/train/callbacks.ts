@@ -3,7 +3,8 @@
 import type { Module, StateDict } from '../nn/module';
 import { noGrad } from '../autograd/grad-mode';
 import type { History, Logs, OptimizerLike } from './types';
-import { formatPath, saveStateDict } from './checkpoint-io';
+import { save } from '../io/safetensors';
+import { formatPath } from './format-path';
 
 /** What every hook sees: set `stopTraining = true` to end fit after the current epoch. */
 export interface TrainState {
@@ -165,7 +166,7 @@ export class ModelCheckpoint extends Callback {
   override async onEpochEnd(epoch: number, logs: Logs, state: TrainState): Promise<void> {
     if (this.saveBestOnly && !this.mon.improve(this.mon.read('ModelCheckpoint', logs))) return;
     const path = formatPath('ModelCheckpoint', this.path, { epoch, ...logs });
-    await saveStateDict(state.model.stateDict(), path);
+    save(state.model.stateDict(), path);
     this.saved.push(path);
   }
 }

@@ -1,10 +1,4 @@
-// File side of ModelCheckpoint: path templates and the call to tg.io.save.
-import type { StateDict } from '../nn/module';
-import { save } from '../io/safetensors';
-
-export async function saveStateDict(sd: StateDict, path: string): Promise<void> {
-  await save(sd, path);
-}
+// ModelCheckpoint's path templates: `{name}` and `{name:spec}` placeholders filled from the epoch logs.
 
 /**
  * Fills `{name}` and `{name:spec}` placeholders from `values`, with Python-like specs:
