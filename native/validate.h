@@ -36,6 +36,14 @@ void require_args(const Napi::CallbackInfo& info, size_t n, const char* op);
 void same_dtype(const Napi::Env& env, const char* op, const Array& a, const Array& b);
 void float_dtype(const Napi::Env& env, const char* op, const Array& a);
 
+// Calls f(float{}) or f(double{}) for a float dtype (float_dtype has ruled out int32), so that one
+// generic lambda, with `using T = decltype(tag)`, runs a kernel template for either type.
+template <typename F>
+void with_float_type(DType d, F&& f) {
+  if (d == DType::F32) f(float{});
+  else f(double{});
+}
+
 // Integer metadata (shapes, strides, offsets) packed in a Float64Array.
 class Meta {
  public:
