@@ -89,6 +89,15 @@ void float_dtype(const Napi::Env& env, const char* op, const Array& a) {
   if (a.dtype == DType::I32) throw_type(env, std::string(op) + ": int32 is not supported");
 }
 
+void no_overlap(const Napi::Env& env, const char* op, const Array& out, const Array& in) {
+  const auto* o = static_cast<const uint8_t*>(out.data);
+  const auto* i = static_cast<const uint8_t*>(in.data);
+  if (out.length > 0 && in.length > 0 && o < i + in.length * in.element_size() &&
+      i < o + out.length * out.element_size()) {
+    throw_type(env, std::string(op) + ": output overlaps an input");
+  }
+}
+
 Meta::Meta(const Napi::CallbackInfo& info, size_t i, const char* op) : env_(info.Env()), op_(op) {
   napi_typedarray_type type = napi_uint8_array;
   void* data = nullptr;

@@ -18,6 +18,7 @@ struct Array {
   void* data;
   size_t length;  // in elements
   template <typename T> T* as() const { return static_cast<T*>(data); }
+  size_t element_size() const { return dtype == DType::F64 ? 8 : 4; }
 };
 
 [[noreturn]] void throw_type(const Napi::Env& env, const std::string& msg);
@@ -35,6 +36,8 @@ double get_number(const Napi::CallbackInfo& info, size_t i, const char* op, cons
 void require_args(const Napi::CallbackInfo& info, size_t n, const char* op);
 void same_dtype(const Napi::Env& env, const char* op, const Array& a, const Array& b);
 void float_dtype(const Napi::Env& env, const char* op, const Array& a);
+// Throws "<op>: output overlaps an input" (TypeError) when the two arrays share any byte.
+void no_overlap(const Napi::Env& env, const char* op, const Array& out, const Array& in);
 
 // Calls f(float{}) or f(double{}) for a float dtype (float_dtype has ruled out int32), so that one
 // generic lambda, with `using T = decltype(tag)`, runs a kernel template for either type.

@@ -21,17 +21,6 @@ namespace {
 
 constexpr int64_t kMaxSize = int64_t(1) << 31;
 
-bool overlaps(const Array& x, const Array& y) {
-  const size_t ex = x.dtype == DType::F64 ? 8 : 4, ey = y.dtype == DType::F64 ? 8 : 4;
-  const auto* x0 = static_cast<const uint8_t*>(x.data);
-  const auto* y0 = static_cast<const uint8_t*>(y.data);
-  return x.length > 0 && y.length > 0 && x0 < y0 + y.length * ey && y0 < x0 + x.length * ex;
-}
-
-void no_overlap(const Napi::Env& env, const char* op, const Array& out, const Array& in) {
-  if (overlaps(out, in)) throw_type(env, std::string(op) + ": output overlaps an input");
-}
-
 // Checks that a product of sizes stays below 2^48 (so every index fits in ptrdiff_t).
 ptrdiff_t checked_product(const Napi::Env& env, const char* op, std::initializer_list<int64_t> sizes) {
   long double p = 1;
