@@ -18,6 +18,8 @@ struct Array {
   void* data;
   size_t length;  // in elements
   template <typename T> T* as() const { return static_cast<T*>(data); }
+  // The data, or nullptr for an empty array (how optional arguments arrive).
+  template <typename T> T* as_or_null() const { return length ? as<T>() : nullptr; }
   size_t element_size() const { return dtype == DType::F64 ? 8 : 4; }
 };
 

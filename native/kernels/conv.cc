@@ -364,7 +364,7 @@ Napi::Value Conv2d(const Napi::CallbackInfo& info) {
   run_kernel(info.Env(), op, [&] {
     with_float_type(r.out.dtype, [&](auto tag) {
       using T = decltype(tag);
-      conv_forward<T>(g, r.out.as<T>(), r.a.as<T>(), r.b.as<T>(), bias.length ? bias.as<T>() : nullptr);
+      conv_forward<T>(g, r.out.as<T>(), r.a.as<T>(), r.b.as<T>(), bias.as_or_null<T>());
     });
   });
   return info.Env().Undefined();
