@@ -31,6 +31,8 @@ std::string shape_str(const ptrdiff_t* shape, int ndim);
 
 // A Float32Array, Float64Array or Int32Array argument.
 Array get_array(const Napi::CallbackInfo& info, size_t i, const char* op, const char* name);
+// A Float64Array argument; anything else throws "<op>: <name> must be a Float64Array".
+Array get_f64_array(const Napi::CallbackInfo& info, size_t i, const char* op, const char* name);
 // A finite integer argument within [lo, hi].
 int64_t get_int(const Napi::CallbackInfo& info, size_t i, const char* op, const char* name,
                 int64_t lo, int64_t hi);

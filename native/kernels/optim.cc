@@ -372,21 +372,14 @@ Napi::Value OptimStep(const Napi::CallbackInfo& info) {
   const int64_t n = get_int(info, 5, opc, "n", 0, int64_t(1) << 48);
   check_span(env, op, "param", param, poff, n);
   check_span(env, op, "grad", grad, goff, n);
-  napi_typedarray_type hp_type = napi_uint8_array;
-  size_t nhp = 0;
-  void* hp_data = nullptr;
-  bool is_typed = false;
-  if (napi_is_typedarray(env, info[9], &is_typed) != napi_ok || !is_typed ||
-      napi_get_typedarray_info(env, info[9], &hp_type, &nhp, &hp_data, nullptr, nullptr) != napi_ok ||
-      hp_type != napi_float64_array) {
-    throw_type(env, op + ": hyperparameters must be a Float64Array");
-  }
+  const Array hp_array = get_f64_array(info, 9, opc, "hyperparameters");
+  const size_t nhp = hp_array.length;
   if (nhp != size_t(kKinds[kind].nhp)) {
     throw_range(env, op + ": expected " + std::to_string(kKinds[kind].nhp) + " hyperparameters, got " +
                          std::to_string(nhp));
   }
   double hp[16];
-  std::memcpy(hp, hp_data, nhp * sizeof(double));
+  std::memcpy(hp, hp_array.data, nhp * sizeof(double));
   for (size_t i = 0; i < nhp; ++i) {
     if (!std::isfinite(hp[i])) throw_range(env, op + ": hyperparameter " + std::to_string(i) + " is not finite");
   }
