@@ -60,6 +60,15 @@ Array get_array(const Napi::CallbackInfo& info, size_t i, const char* op, const 
   return a;
 }
 
+Array get_f64_array(const Napi::CallbackInfo& info, size_t i, const char* op, const char* name) {
+  napi_typedarray_type type = napi_uint8_array;
+  Array a{DType::F64, nullptr, 0};
+  if (i >= info.Length() || !typed_info(info.Env(), info[i], &type, &a.length, &a.data) || type != napi_float64_array) {
+    throw_type(info.Env(), std::string(op) + ": " + name + " must be a Float64Array");
+  }
+  return a;
+}
+
 int64_t get_int(const Napi::CallbackInfo& info, size_t i, const char* op, const char* name,
                 int64_t lo, int64_t hi) {
   double v = get_number(info, i, op, name);
@@ -89,13 +98,19 @@ void float_dtype(const Napi::Env& env, const char* op, const Array& a) {
   if (a.dtype == DType::I32) throw_type(env, std::string(op) + ": int32 is not supported");
 }
 
-Meta::Meta(const Napi::CallbackInfo& info, size_t i, const char* op) : env_(info.Env()), op_(op) {
-  napi_typedarray_type type = napi_uint8_array;
-  void* data = nullptr;
-  if (i >= info.Length() || !typed_info(env_, info[i], &type, &n_, &data) || type != napi_float64_array) {
-    throw_type(env_, std::string(op) + ": layout metadata must be a Float64Array");
+void no_overlap(const Napi::Env& env, const char* op, const Array& out, const Array& in) {
+  const auto* o = static_cast<const uint8_t*>(out.data);
+  const auto* i = static_cast<const uint8_t*>(in.data);
+  if (out.length > 0 && in.length > 0 && o < i + in.length * in.element_size() &&
+      i < o + out.length * out.element_size()) {
+    throw_type(env, std::string(op) + ": output overlaps an input");
   }
-  p_ = static_cast<const double*>(data);
+}
+
+Meta::Meta(const Napi::CallbackInfo& info, size_t i, const char* op) : env_(info.Env()), op_(op) {
+  const Array a = get_f64_array(info, i, op, "layout metadata");
+  p_ = a.as<const double>();
+  n_ = a.length;
 }
 
 int64_t Meta::next(int64_t lo, int64_t hi, const char* what) {

@@ -18,6 +18,9 @@ struct Array {
   void* data;
   size_t length;  // in elements
   template <typename T> T* as() const { return static_cast<T*>(data); }
+  // The data, or nullptr for an empty array (how optional arguments arrive).
+  template <typename T> T* as_or_null() const { return length ? as<T>() : nullptr; }
+  size_t element_size() const { return dtype == DType::F64 ? 8 : 4; }
 };
 
 [[noreturn]] void throw_type(const Napi::Env& env, const std::string& msg);
@@ -28,6 +31,8 @@ std::string shape_str(const ptrdiff_t* shape, int ndim);
 
 // A Float32Array, Float64Array or Int32Array argument.
 Array get_array(const Napi::CallbackInfo& info, size_t i, const char* op, const char* name);
+// A Float64Array argument; anything else throws "<op>: <name> must be a Float64Array".
+Array get_f64_array(const Napi::CallbackInfo& info, size_t i, const char* op, const char* name);
 // A finite integer argument within [lo, hi].
 int64_t get_int(const Napi::CallbackInfo& info, size_t i, const char* op, const char* name,
                 int64_t lo, int64_t hi);
@@ -35,6 +40,16 @@ double get_number(const Napi::CallbackInfo& info, size_t i, const char* op, cons
 void require_args(const Napi::CallbackInfo& info, size_t n, const char* op);
 void same_dtype(const Napi::Env& env, const char* op, const Array& a, const Array& b);
 void float_dtype(const Napi::Env& env, const char* op, const Array& a);
+// Throws "<op>: output overlaps an input" (TypeError) when the two arrays share any byte.
+void no_overlap(const Napi::Env& env, const char* op, const Array& out, const Array& in);
+
+// Calls f(float{}) or f(double{}) for a float dtype (float_dtype has ruled out int32), so that one
+// generic lambda, with `using T = decltype(tag)`, runs a kernel template for either type.
+template <typename F>
+void with_float_type(DType d, F&& f) {
+  if (d == DType::F32) f(float{});
+  else f(double{});
+}
 
 // Integer metadata (shapes, strides, offsets) packed in a Float64Array.
 class Meta {

@@ -21,17 +21,6 @@ namespace {
 
 constexpr int64_t kMaxSize = int64_t(1) << 31;
 
-bool overlaps(const Array& x, const Array& y) {
-  const size_t ex = x.dtype == DType::F64 ? 8 : 4, ey = y.dtype == DType::F64 ? 8 : 4;
-  const auto* x0 = static_cast<const uint8_t*>(x.data);
-  const auto* y0 = static_cast<const uint8_t*>(y.data);
-  return x.length > 0 && y.length > 0 && x0 < y0 + y.length * ey && y0 < x0 + x.length * ex;
-}
-
-void no_overlap(const Napi::Env& env, const char* op, const Array& out, const Array& in) {
-  if (overlaps(out, in)) throw_type(env, std::string(op) + ": output overlaps an input");
-}
-
 // Checks that a product of sizes stays below 2^48 (so every index fits in ptrdiff_t).
 ptrdiff_t checked_product(const Napi::Env& env, const char* op, std::initializer_list<int64_t> sizes) {
   long double p = 1;
@@ -49,6 +38,9 @@ struct ConvGeom {
   ptrdiff_t kk() const { return kh * kw; }
   ptrdiff_t ohw() const { return oh * ow; }
   ptrdiff_t hw() const { return h * w; }
+  size_t input_size() const { return size_t(n * c * hw()); }
+  size_t output_size() const { return size_t(n * oc * ohw()); }
+  size_t weight_size() const { return size_t(oc * cg() * kk()); }
   // The columns of one image are the input itself: no im2col needed.
   bool pointwise() const { return kh == 1 && kw == 1 && sh == 1 && sw == 1 && ph == 0 && pw == 0; }
 };
@@ -310,7 +302,7 @@ struct ConvArrays {
   Array out, a, b;
 };
 
-ConvArrays conv_arrays(const Napi::CallbackInfo& info, const char* op, const char* names[3]) {
+ConvArrays conv_arrays(const Napi::CallbackInfo& info, const char* op, const char* const names[3]) {
   ConvArrays r{get_array(info, 0, op, names[0]), get_array(info, 1, op, names[1]), get_array(info, 2, op, names[2])};
   float_dtype(info.Env(), op, r.out);
   same_dtype(info.Env(), op, r.out, r.a);
@@ -320,62 +312,78 @@ ConvArrays conv_arrays(const Napi::CallbackInfo& info, const char* op, const cha
   return r;
 }
 
+// What each of out, a and b holds: its expected length follows from the geometry.
+enum class ConvPart { kInput, kOutput, kWeight };
+
+size_t part_size(const ConvGeom& g, ConvPart p) {
+  switch (p) {
+    case ConvPart::kInput: return g.input_size();
+    case ConvPart::kOutput: return g.output_size();
+    case ConvPart::kWeight: return g.weight_size();
+  }
+  return 0;
+}
+
+void check_conv_lengths(const Napi::Env& env, const char* op, const char* const names[3], const ConvPart parts[3],
+                        const ConvArrays& r, const ConvGeom& g) {
+  check_length(env, op, names[0], r.out, part_size(g, parts[0]));
+  check_length(env, op, names[1], r.a, part_size(g, parts[1]));
+  check_length(env, op, names[2], r.b, part_size(g, parts[2]));
+}
+
+// The backward entries (out, a, b, meta): kernel(g, out, a, b) runs for the arrays' float type.
+template <typename Kernel>
+Napi::Value conv_backward_entry(const Napi::CallbackInfo& info, const char* op, const char* const names[3],
+                                const ConvPart parts[3], Kernel&& kernel) {
+  require_args(info, 4, op);
+  const ConvArrays r = conv_arrays(info, op, names);
+  const ConvGeom g = read_conv(info, 3, op);
+  check_conv_lengths(info.Env(), op, names, parts, r, g);
+  run_kernel(info.Env(), op, [&] {
+    with_float_type(r.out.dtype, [&](auto tag) {
+      using T = decltype(tag);
+      kernel(g, r.out.as<T>(), r.a.as<T>(), r.b.as<T>());
+    });
+  });
+  return info.Env().Undefined();
+}
+
 // conv2d(out, x, weight, bias, meta): bias is an empty array when absent.
 Napi::Value Conv2d(const Napi::CallbackInfo& info) {
   const char* op = "conv2d";
   require_args(info, 5, op);
-  const char* names[3] = {"out", "x", "weight"};
+  static const char* const names[3] = {"out", "x", "weight"};
+  static const ConvPart parts[3] = {ConvPart::kOutput, ConvPart::kInput, ConvPart::kWeight};
   ConvArrays r = conv_arrays(info, op, names);
   Array bias = get_array(info, 3, op, "bias");
   same_dtype(info.Env(), op, r.out, bias);
   no_overlap(info.Env(), op, r.out, bias);
   ConvGeom g = read_conv(info, 4, op);
-  check_length(info.Env(), op, "out", r.out, size_t(g.n * g.oc * g.ohw()));
-  check_length(info.Env(), op, "x", r.a, size_t(g.n * g.c * g.hw()));
-  check_length(info.Env(), op, "weight", r.b, size_t(g.oc * g.cg() * g.kk()));
+  check_conv_lengths(info.Env(), op, names, parts, r, g);
   if (bias.length != 0) check_length(info.Env(), op, "bias", bias, size_t(g.oc));
   run_kernel(info.Env(), op, [&] {
-    if (r.out.dtype == DType::F32) {
-      conv_forward<float>(g, r.out.as<float>(), r.a.as<float>(), r.b.as<float>(), bias.length ? bias.as<float>() : nullptr);
-    } else {
-      conv_forward<double>(g, r.out.as<double>(), r.a.as<double>(), r.b.as<double>(), bias.length ? bias.as<double>() : nullptr);
-    }
+    with_float_type(r.out.dtype, [&](auto tag) {
+      using T = decltype(tag);
+      conv_forward<T>(g, r.out.as<T>(), r.a.as<T>(), r.b.as<T>(), bias.as_or_null<T>());
+    });
   });
   return info.Env().Undefined();
 }
 
 // conv2dBackwardInput(gx, gout, weight, meta)
 Napi::Value Conv2dBackwardInput(const Napi::CallbackInfo& info) {
-  const char* op = "conv2dBackwardInput";
-  require_args(info, 4, op);
-  const char* names[3] = {"gx", "gout", "weight"};
-  ConvArrays r = conv_arrays(info, op, names);
-  ConvGeom g = read_conv(info, 3, op);
-  check_length(info.Env(), op, "gx", r.out, size_t(g.n * g.c * g.hw()));
-  check_length(info.Env(), op, "gout", r.a, size_t(g.n * g.oc * g.ohw()));
-  check_length(info.Env(), op, "weight", r.b, size_t(g.oc * g.cg() * g.kk()));
-  run_kernel(info.Env(), op, [&] {
-    if (r.out.dtype == DType::F32) conv_backward_input<float>(g, r.out.as<float>(), r.a.as<float>(), r.b.as<float>());
-    else conv_backward_input<double>(g, r.out.as<double>(), r.a.as<double>(), r.b.as<double>());
-  });
-  return info.Env().Undefined();
+  static const char* const names[3] = {"gx", "gout", "weight"};
+  static const ConvPart parts[3] = {ConvPart::kInput, ConvPart::kOutput, ConvPart::kWeight};
+  return conv_backward_entry(info, "conv2dBackwardInput", names, parts,
+                             [](const ConvGeom& g, auto* gx, auto* gout, auto* w) { conv_backward_input(g, gx, gout, w); });
 }
 
 // conv2dBackwardWeight(gw, x, gout, meta)
 Napi::Value Conv2dBackwardWeight(const Napi::CallbackInfo& info) {
-  const char* op = "conv2dBackwardWeight";
-  require_args(info, 4, op);
-  const char* names[3] = {"gw", "x", "gout"};
-  ConvArrays r = conv_arrays(info, op, names);
-  ConvGeom g = read_conv(info, 3, op);
-  check_length(info.Env(), op, "gw", r.out, size_t(g.oc * g.cg() * g.kk()));
-  check_length(info.Env(), op, "x", r.a, size_t(g.n * g.c * g.hw()));
-  check_length(info.Env(), op, "gout", r.b, size_t(g.n * g.oc * g.ohw()));
-  run_kernel(info.Env(), op, [&] {
-    if (r.out.dtype == DType::F32) conv_backward_weight<float>(g, r.out.as<float>(), r.a.as<float>(), r.b.as<float>());
-    else conv_backward_weight<double>(g, r.out.as<double>(), r.a.as<double>(), r.b.as<double>());
-  });
-  return info.Env().Undefined();
+  static const char* const names[3] = {"gw", "x", "gout"};
+  static const ConvPart parts[3] = {ConvPart::kWeight, ConvPart::kInput, ConvPart::kOutput};
+  return conv_backward_entry(info, "conv2dBackwardWeight", names, parts,
+                             [](const ConvGeom& g, auto* gw, auto* x, auto* gout) { conv_backward_weight(g, gw, x, gout); });
 }
 
 // conv2dBackwardBias(gb, gout, meta = [N, C, H*W])
@@ -392,8 +400,10 @@ Napi::Value Conv2dBackwardBias(const Napi::CallbackInfo& info) {
   m.done();
   check_length(info.Env(), op, "gb", gb, size_t(c));
   check_length(info.Env(), op, "gout", gout, size_t(checked_product(info.Env(), op, {n, c, hw})));
-  if (gb.dtype == DType::F32) conv_backward_bias<float>(gb.as<float>(), gout.as<float>(), n, c, hw);
-  else conv_backward_bias<double>(gb.as<double>(), gout.as<double>(), n, c, hw);
+  with_float_type(gb.dtype, [&](auto tag) {
+    using T = decltype(tag);
+    conv_backward_bias<T>(gb.as<T>(), gout.as<T>(), n, c, hw);
+  });
   return info.Env().Undefined();
 }
 
@@ -434,6 +444,10 @@ PoolGeom read_pool(Meta& m, const char* op) {
   checked_product(m.env(), op, {g.planes, g.h, g.w});
   checked_product(m.env(), op, {g.planes, g.oh, g.ow});
   return g;
+}
+
+void int32_indices(const Napi::Env& env, const char* op, const Array& idx) {
+  if (idx.dtype != DType::I32) throw_type(env, std::string(op) + ": indices must be an Int32Array");
 }
 
 // Rows of planes per parallel block (fixed by the shape).
@@ -589,7 +603,7 @@ Napi::Value MaxPool2d(const Napi::CallbackInfo& info) {
   Array out = get_array(info, 0, op, "out"), idx = get_array(info, 1, op, "indices"), x = get_array(info, 2, op, "x");
   float_dtype(info.Env(), op, out);
   same_dtype(info.Env(), op, out, x);
-  if (idx.dtype != DType::I32) throw_type(info.Env(), "maxPool2d: indices must be an Int32Array");
+  int32_indices(info.Env(), op, idx);
   no_overlap(info.Env(), op, out, x);
   no_overlap(info.Env(), op, idx, x);
   no_overlap(info.Env(), op, out, idx);
@@ -600,8 +614,10 @@ Napi::Value MaxPool2d(const Napi::CallbackInfo& info) {
   check_length(info.Env(), op, "out", out, size_t(g.planes * g.oh * g.ow));
   check_length(info.Env(), op, "indices", idx, size_t(g.planes * g.oh * g.ow));
   check_length(info.Env(), op, "x", x, size_t(g.planes * g.h * g.w));
-  if (out.dtype == DType::F32) max_pool_forward<float>(g, out.as<float>(), idx.as<int32_t>(), x.as<float>());
-  else max_pool_forward<double>(g, out.as<double>(), idx.as<int32_t>(), x.as<double>());
+  with_float_type(out.dtype, [&](auto tag) {
+    using T = decltype(tag);
+    max_pool_forward<T>(g, out.as<T>(), idx.as<int32_t>(), x.as<T>());
+  });
   return info.Env().Undefined();
 }
 
@@ -612,7 +628,7 @@ Napi::Value MaxPool2dBackward(const Napi::CallbackInfo& info) {
   Array gx = get_array(info, 0, op, "gx"), gout = get_array(info, 1, op, "gout"), idx = get_array(info, 2, op, "indices");
   float_dtype(info.Env(), op, gx);
   same_dtype(info.Env(), op, gx, gout);
-  if (idx.dtype != DType::I32) throw_type(info.Env(), "maxPool2dBackward: indices must be an Int32Array");
+  int32_indices(info.Env(), op, idx);
   no_overlap(info.Env(), op, gx, gout);
   no_overlap(info.Env(), op, gx, idx);
   Meta m(info, 3, op);
@@ -629,8 +645,10 @@ Napi::Value MaxPool2dBackward(const Napi::CallbackInfo& info) {
                                   " is out of range for a plane of " + std::to_string(hw) + " elements");
     }
   }
-  if (gx.dtype == DType::F32) max_pool_backward<float>(planes, hw, ohw, gx.as<float>(), gout.as<float>(), ip);
-  else max_pool_backward<double>(planes, hw, ohw, gx.as<double>(), gout.as<double>(), ip);
+  with_float_type(gx.dtype, [&](auto tag) {
+    using T = decltype(tag);
+    max_pool_backward<T>(planes, hw, ohw, gx.as<T>(), gout.as<T>(), ip);
+  });
   return info.Env().Undefined();
 }
 
@@ -653,13 +671,11 @@ Napi::Value AvgPool(const Napi::CallbackInfo& info, bool backward) {
   const size_t big = size_t(g.planes * g.h * g.w), small = size_t(g.planes * g.oh * g.ow);
   check_length(info.Env(), op, backward ? "gx" : "out", out, backward ? big : small);
   check_length(info.Env(), op, backward ? "gout" : "x", in, backward ? small : big);
-  if (out.dtype == DType::F32) {
-    backward ? avg_pool_backward<float>(g, a, out.as<float>(), in.as<float>())
-             : avg_pool_forward<float>(g, a, out.as<float>(), in.as<float>());
-  } else {
-    backward ? avg_pool_backward<double>(g, a, out.as<double>(), in.as<double>())
-             : avg_pool_forward<double>(g, a, out.as<double>(), in.as<double>());
-  }
+  with_float_type(out.dtype, [&](auto tag) {
+    using T = decltype(tag);
+    if (backward) avg_pool_backward<T>(g, a, out.as<T>(), in.as<T>());
+    else avg_pool_forward<T>(g, a, out.as<T>(), in.as<T>());
+  });
   return info.Env().Undefined();
 }
 

@@ -62,13 +62,8 @@ Napi::Value Gemm(const Napi::CallbackInfo& info) {
   float_dtype(info.Env(), name, a);
   same_dtype(info.Env(), name, a, b);
   same_dtype(info.Env(), name, a, c);
-  auto overlaps = [](const Array& x, const Array& y) {
-    const size_t es = x.dtype == DType::F64 ? 8 : 4;
-    const auto* x0 = static_cast<const uint8_t*>(x.data);
-    const auto* y0 = static_cast<const uint8_t*>(y.data);
-    return x.length > 0 && y.length > 0 && x0 < y0 + y.length * es && y0 < x0 + x.length * es;
-  };
-  if (overlaps(c, a) || overlaps(c, b)) throw_type(info.Env(), "gemm: output overlaps an input");
+  no_overlap(info.Env(), name, c, a);
+  no_overlap(info.Env(), name, c, b);
   Meta meta(info, 3, name);
   constexpr int64_t kMax = int64_t(1) << 48;
   const int nb = int(meta.next(0, kMaxDims - 2, "batch ndim"));

@@ -30,6 +30,14 @@ struct CEParams {
   ptrdiff_t rows() const { return N * S; }
 };
 
+// An optional array (empty when absent): when given, x's dtype and `length` entries.
+void check_optional(const Napi::Env& env, const char* op, const char* name, const Array& a, const Array& x,
+                    size_t length) {
+  if (a.length == 0) return;
+  same_dtype(env, op, x, a);
+  check_length(env, op, name, a, length);
+}
+
 // Rows per block: about kElementGrain logits per block.
 ptrdiff_t row_grain(ptrdiff_t C) { return std::max<ptrdiff_t>(1, kElementGrain / std::max<ptrdiff_t>(1, C)); }
 
@@ -87,10 +95,7 @@ CEArgs read_ce_inputs(const Napi::CallbackInfo& info, const char* op, size_t ix,
       }
     }
   }
-  if (a.weight.length != 0) {
-    same_dtype(env, op, a.x, a.weight);
-    check_length(env, op, "weight", a.weight, size_t(p.C));
-  }
+  check_optional(env, op, "weight", a.weight, a.x, size_t(p.C));
   return a;
 }
 
@@ -131,10 +136,10 @@ void ce_forward(const CEArgs& a, const Array& row_loss, double* lse, double* tot
   const CEParams& p = a.p;
   const ptrdiff_t M = p.rows(), C = p.C, S = p.S;
   const T* x = a.x.as<T>();
-  const T* w = a.weight.length ? a.weight.as<T>() : nullptr;
+  const T* w = a.weight.as_or_null<T>();
   const int32_t* labels = p.probs ? nullptr : a.target.as<int32_t>();
   const T* probs = p.probs ? a.target.as<T>() : nullptr;
-  T* out = row_loss.length ? row_loss.as<T>() : nullptr;
+  T* out = row_loss.as_or_null<T>();
   const ptrdiff_t grain = row_grain(C);
   const ptrdiff_t nblocks = (M + grain - 1) / grain;
   std::vector<double> part(size_t(std::max<ptrdiff_t>(nblocks, 1)) * 2, 0.0);
@@ -206,15 +211,14 @@ Napi::Value CrossEntropyForward(const Napi::CallbackInfo& info) {
   Array row_loss = get_array(info, 3, op, "rowLoss");
   Array lse = get_array(info, 4, op, "lse");
   Array totals = get_array(info, 5, op, "totals");
-  if (row_loss.length != 0) {
-    same_dtype(env, op, a.x, row_loss);
-    check_length(env, op, "rowLoss", row_loss, size_t(a.p.rows()));
-  }
+  check_optional(env, op, "rowLoss", row_loss, a.x, size_t(a.p.rows()));
   if (lse.dtype != DType::F64 || totals.dtype != DType::F64) throw_type(env, std::string(op) + ": lse and totals must be Float64Arrays");
   check_length(env, op, "lse", lse, size_t(a.p.rows()));
   check_length(env, op, "totals", totals, 2);
-  if (a.x.dtype == DType::F32) ce_forward<float>(a, row_loss, lse.as<double>(), totals.as<double>());
-  else ce_forward<double>(a, row_loss, lse.as<double>(), totals.as<double>());
+  with_float_type(a.x.dtype, [&](auto tag) {
+    using T = decltype(tag);
+    ce_forward<T>(a, row_loss, lse.as<double>(), totals.as<double>());
+  });
   return env.Undefined();
 }
 
@@ -224,10 +228,10 @@ void ce_backward(const CEArgs& a, T* gx, const double* lse, const Array& grad_ro
   const CEParams& p = a.p;
   const ptrdiff_t M = p.rows(), C = p.C, S = p.S;
   const T* x = a.x.as<T>();
-  const T* w = a.weight.length ? a.weight.as<T>() : nullptr;
+  const T* w = a.weight.as_or_null<T>();
   const int32_t* labels = p.probs ? nullptr : a.target.as<int32_t>();
   const T* probs = p.probs ? a.target.as<T>() : nullptr;
-  const T* gr = grad_row.length ? grad_row.as<T>() : nullptr;
+  const T* gr = grad_row.as_or_null<T>();
   const double keep = 1 - p.eps, spread = p.eps / double(C);
   double wsum = double(C);
   if (w) {
@@ -292,12 +296,11 @@ Napi::Value CrossEntropyBackward(const Napi::CallbackInfo& info) {
   check_length(env, op, "gx", gx, a.x.length);
   if (lse.dtype != DType::F64) throw_type(env, std::string(op) + ": lse must be a Float64Array");
   check_length(env, op, "lse", lse, size_t(a.p.rows()));
-  if (grad_row.length != 0) {
-    same_dtype(env, op, a.x, grad_row);
-    check_length(env, op, "gradRow", grad_row, size_t(a.p.rows()));
-  }
-  if (a.x.dtype == DType::F32) ce_backward<float>(a, gx.as<float>(), lse.as<double>(), grad_row, scale);
-  else ce_backward<double>(a, gx.as<double>(), lse.as<double>(), grad_row, scale);
+  check_optional(env, op, "gradRow", grad_row, a.x, size_t(a.p.rows()));
+  with_float_type(a.x.dtype, [&](auto tag) {
+    using T = decltype(tag);
+    ce_backward<T>(a, gx.as<T>(), lse.as<double>(), grad_row, scale);
+  });
   return env.Undefined();
 }
 
@@ -386,8 +389,8 @@ inline void exp_neg_abs(T* z, T* tmp, const T* x, ptrdiff_t n) {
 // lw = 1 + (posWeight - 1)·y and the weight of entries [c0, c0 + n), or 1 where absent.
 template <typename T>
 inline void gather_weights(const BceArgs& a, ptrdiff_t c0, ptrdiff_t n, const T* y, T* lw, T* wv) {
-  const T* w = a.w.length ? a.w.as<T>() : nullptr;
-  const T* pw = a.pw.length ? a.pw.as<T>() : nullptr;
+  const T* w = a.w.as_or_null<T>();
+  const T* pw = a.pw.as_or_null<T>();
   if (!w && !pw) {
     for (ptrdiff_t k = 0; k < n; ++k) lw[k] = wv[k] = T(1);
     return;
@@ -449,14 +452,13 @@ Napi::Value BceWithLogitsForward(const Napi::CallbackInfo& info) {
   BceArgs a = read_bce_inputs(info, op, 0, 6);
   Array out = get_array(info, 4, op, "out");
   Array totals = get_array(info, 5, op, "totals");
-  if (out.length != 0) {
-    same_dtype(env, op, a.x, out);
-    check_length(env, op, "out", out, size_t(a.numel));
-  }
+  check_optional(env, op, "out", out, a.x, size_t(a.numel));
   if (totals.dtype != DType::F64) throw_type(env, std::string(op) + ": totals must be a Float64Array");
   check_length(env, op, "totals", totals, 1);
-  if (a.x.dtype == DType::F32) bce_forward<float>(a, out.length ? out.as<float>() : nullptr, totals.as<double>());
-  else bce_forward<double>(a, out.length ? out.as<double>() : nullptr, totals.as<double>());
+  with_float_type(a.x.dtype, [&](auto tag) {
+    using T = decltype(tag);
+    bce_forward<T>(a, out.as_or_null<T>(), totals.as<double>());
+  });
   return env.Undefined();
 }
 
@@ -508,12 +510,11 @@ Napi::Value BceWithLogitsBackward(const Napi::CallbackInfo& info) {
   const double scale = get_number(info, 6, op, "scale");
   same_dtype(env, op, a.x, gx);
   check_length(env, op, "gx", gx, size_t(a.numel));
-  if (gout.length != 0) {
-    same_dtype(env, op, a.x, gout);
-    check_length(env, op, "gradOut", gout, size_t(a.numel));
-  }
-  if (a.x.dtype == DType::F32) bce_backward<float>(a, gx.as<float>(), gout.length ? gout.as<float>() : nullptr, scale);
-  else bce_backward<double>(a, gx.as<double>(), gout.length ? gout.as<double>() : nullptr, scale);
+  check_optional(env, op, "gradOut", gout, a.x, size_t(a.numel));
+  with_float_type(a.x.dtype, [&](auto tag) {
+    using T = decltype(tag);
+    bce_backward<T>(a, gx.as<T>(), gout.as_or_null<T>(), scale);
+  });
   return env.Undefined();
 }
 

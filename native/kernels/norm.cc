@@ -39,6 +39,66 @@ void check_req(const Napi::Env& env, const char* op, const char* name, const Arr
   check_length(env, op, name, a, length);
 }
 
+// The arrays every forward wrapper reads first: (y, saveMean, saveInvstd, x, weight?, bias?).
+struct ForwardArrays {
+  Array y, smean, sinv, x, w, b;
+};
+
+ForwardArrays read_forward_arrays(const Napi::CallbackInfo& info, const char* op) {
+  ForwardArrays a;
+  a.y = get_array(info, 0, op, "y");
+  a.smean = get_array(info, 1, op, "saveMean");
+  a.sinv = get_array(info, 2, op, "saveInvstd");
+  a.x = get_array(info, 3, op, "x");
+  a.w = opt_array(info, 4, op, "weight");
+  a.b = opt_array(info, 5, op, "bias");
+  return a;
+}
+
+// x and y hold `total` values, the saved statistics `stats`, weight and bias `features`.
+void check_forward_arrays(const Napi::Env& env, const char* op, const ForwardArrays& a, size_t total,
+                          size_t stats, size_t features) {
+  float_dtype(env, op, a.x);
+  check_req(env, op, "x", a.x, a.x, total);
+  check_req(env, op, "y", a.y, a.x, total);
+  check_req(env, op, "saveMean", a.smean, a.x, stats);
+  check_req(env, op, "saveInvstd", a.sinv, a.x, stats);
+  check_opt(env, op, "weight", a.w, a.x, features);
+  check_opt(env, op, "bias", a.b, a.x, features);
+}
+
+// The arrays of every backward wrapper: (gx?, gw?, gb?, g, x, weight?, saveMean, saveInvstd).
+struct BackwardArrays {
+  Array gx, gw, gb, g, x, w, smean, sinv;
+};
+
+BackwardArrays read_backward_arrays(const Napi::CallbackInfo& info, const char* op) {
+  BackwardArrays a;
+  a.gx = opt_array(info, 0, op, "gx");
+  a.gw = opt_array(info, 1, op, "gw");
+  a.gb = opt_array(info, 2, op, "gb");
+  a.g = get_array(info, 3, op, "g");
+  a.x = get_array(info, 4, op, "x");
+  a.w = opt_array(info, 5, op, "weight");
+  a.smean = get_array(info, 6, op, "saveMean");
+  a.sinv = get_array(info, 7, op, "saveInvstd");
+  return a;
+}
+
+// x, g and gx hold `total` values, gw, gb and weight `features`, the saved statistics `stats`.
+void check_backward_arrays(const Napi::Env& env, const char* op, const BackwardArrays& a, size_t total,
+                           size_t stats, size_t features) {
+  float_dtype(env, op, a.x);
+  check_req(env, op, "x", a.x, a.x, total);
+  check_req(env, op, "g", a.g, a.x, total);
+  check_opt(env, op, "gx", a.gx, a.x, total);
+  check_opt(env, op, "gw", a.gw, a.x, features);
+  check_opt(env, op, "gb", a.gb, a.x, features);
+  check_opt(env, op, "weight", a.w, a.x, features);
+  check_req(env, op, "saveMean", a.smean, a.x, stats);
+  check_req(env, op, "saveInvstd", a.sinv, a.x, stats);
+}
+
 double get_eps(const Napi::CallbackInfo& info, size_t i, const char* op) {
   const double eps = get_number(info, i, op, "eps");
   if (!std::isfinite(eps) || eps < 0) throw_range(info.Env(), std::string(op) + ": eps must be a finite number >= 0");
@@ -191,28 +251,17 @@ Napi::Value BatchNormForward(const Napi::CallbackInfo& info) {
   const char* name = "batchNormForward";
   const Napi::Env env = info.Env();
   require_args(info, 11, name);
-  Array y = get_array(info, 0, name, "y");
-  Array smean = get_array(info, 1, name, "saveMean");
-  Array sinv = get_array(info, 2, name, "saveInvstd");
-  Array x = get_array(info, 3, name, "x");
-  Array w = opt_array(info, 4, name, "weight");
-  Array b = opt_array(info, 5, name, "bias");
+  const ForwardArrays f = read_forward_arrays(info, name);
   Array rm = opt_array(info, 6, name, "runningMean");
   Array rv = opt_array(info, 7, name, "runningVar");
   const BnArgs a = read_bn_meta(info, 8, name);
   const double eps = get_eps(info, 9, name);
   const double momentum = get_number(info, 10, name, "momentum");
   if (!std::isfinite(momentum)) throw_range(env, std::string(name) + ": momentum must be finite");
-  float_dtype(env, name, x);
-  const size_t total = size_t(a.n * a.c * a.l), c = size_t(a.c);
-  check_req(env, name, "x", x, x, total);
-  check_req(env, name, "y", y, x, total);
-  check_req(env, name, "saveMean", smean, x, c);
-  check_req(env, name, "saveInvstd", sinv, x, c);
-  check_opt(env, name, "weight", w, x, c);
-  check_opt(env, name, "bias", b, x, c);
-  check_opt(env, name, "runningMean", rm, x, c);
-  check_opt(env, name, "runningVar", rv, x, c);
+  const size_t c = size_t(a.c);
+  check_forward_arrays(env, name, f, size_t(a.n * a.c * a.l), c, c);
+  check_opt(env, name, "runningMean", rm, f.x, c);
+  check_opt(env, name, "runningVar", rv, f.x, c);
   if ((rm.data == nullptr) != (rv.data == nullptr)) {
     throw_type(env, std::string(name) + ": runningMean and runningVar must both be given or both be null");
   }
@@ -220,13 +269,11 @@ Napi::Value BatchNormForward(const Napi::CallbackInfo& info) {
   if (a.training && a.n * a.l < 2 && a.c > 0) {
     throw_range(env, std::string(name) + ": training needs more than 1 value per channel");
   }
-  if (x.dtype == DType::F32) {
-    bn_forward<float>(a, y.as<float>(), smean.as<float>(), sinv.as<float>(), x.as<float>(), w.as<float>(),
-                      b.as<float>(), rm.as<float>(), rv.as<float>(), eps, momentum);
-  } else {
-    bn_forward<double>(a, y.as<double>(), smean.as<double>(), sinv.as<double>(), x.as<double>(), w.as<double>(),
-                       b.as<double>(), rm.as<double>(), rv.as<double>(), eps, momentum);
-  }
+  with_float_type(f.x.dtype, [&](auto tag) {
+    using T = decltype(tag);
+    bn_forward<T>(a, f.y.as<T>(), f.smean.as<T>(), f.sinv.as<T>(), f.x.as<T>(), f.w.as<T>(), f.b.as<T>(),
+                  rm.as<T>(), rv.as<T>(), eps, momentum);
+  });
   return env.Undefined();
 }
 
@@ -235,32 +282,14 @@ Napi::Value BatchNormBackward(const Napi::CallbackInfo& info) {
   const char* name = "batchNormBackward";
   const Napi::Env env = info.Env();
   require_args(info, 9, name);
-  Array gx = opt_array(info, 0, name, "gx");
-  Array gw = opt_array(info, 1, name, "gw");
-  Array gb = opt_array(info, 2, name, "gb");
-  Array g = get_array(info, 3, name, "g");
-  Array x = get_array(info, 4, name, "x");
-  Array w = opt_array(info, 5, name, "weight");
-  Array smean = get_array(info, 6, name, "saveMean");
-  Array sinv = get_array(info, 7, name, "saveInvstd");
+  const BackwardArrays r = read_backward_arrays(info, name);
   const BnArgs a = read_bn_meta(info, 8, name);
-  float_dtype(env, name, x);
-  const size_t total = size_t(a.n * a.c * a.l), c = size_t(a.c);
-  check_req(env, name, "x", x, x, total);
-  check_req(env, name, "g", g, x, total);
-  check_opt(env, name, "gx", gx, x, total);
-  check_opt(env, name, "gw", gw, x, c);
-  check_opt(env, name, "gb", gb, x, c);
-  check_opt(env, name, "weight", w, x, c);
-  check_req(env, name, "saveMean", smean, x, c);
-  check_req(env, name, "saveInvstd", sinv, x, c);
-  if (x.dtype == DType::F32) {
-    bn_backward<float>(a, gx.as<float>(), gw.as<float>(), gb.as<float>(), g.as<float>(), x.as<float>(),
-                       w.as<float>(), smean.as<float>(), sinv.as<float>());
-  } else {
-    bn_backward<double>(a, gx.as<double>(), gw.as<double>(), gb.as<double>(), g.as<double>(), x.as<double>(),
-                        w.as<double>(), smean.as<double>(), sinv.as<double>());
-  }
+  check_backward_arrays(env, name, r, size_t(a.n * a.c * a.l), size_t(a.c), size_t(a.c));
+  with_float_type(r.x.dtype, [&](auto tag) {
+    using T = decltype(tag);
+    bn_backward<T>(a, r.gx.as<T>(), r.gw.as<T>(), r.gb.as<T>(), r.g.as<T>(), r.x.as<T>(), r.w.as<T>(),
+                   r.smean.as<T>(), r.sinv.as<T>());
+  });
   return env.Undefined();
 }
 
@@ -355,30 +384,16 @@ Napi::Value LayerNormForward(const Napi::CallbackInfo& info) {
   const char* name = "layerNormForward";
   const Napi::Env env = info.Env();
   require_args(info, 8, name);
-  Array y = get_array(info, 0, name, "y");
-  Array smean = get_array(info, 1, name, "saveMean");
-  Array sinv = get_array(info, 2, name, "saveInvstd");
-  Array x = get_array(info, 3, name, "x");
-  Array w = opt_array(info, 4, name, "weight");
-  Array b = opt_array(info, 5, name, "bias");
+  const ForwardArrays f = read_forward_arrays(info, name);
   ptrdiff_t rows, cols;
   read_ln_meta(info, 6, name, &rows, &cols);
   const double eps = get_eps(info, 7, name);
-  float_dtype(env, name, x);
-  const size_t total = size_t(rows * cols);
-  check_req(env, name, "x", x, x, total);
-  check_req(env, name, "y", y, x, total);
-  check_req(env, name, "saveMean", smean, x, size_t(rows));
-  check_req(env, name, "saveInvstd", sinv, x, size_t(rows));
-  check_opt(env, name, "weight", w, x, size_t(cols));
-  check_opt(env, name, "bias", b, x, size_t(cols));
-  if (x.dtype == DType::F32) {
-    ln_forward<float>(rows, cols, y.as<float>(), smean.as<float>(), sinv.as<float>(), x.as<float>(), w.as<float>(),
-                      b.as<float>(), eps);
-  } else {
-    ln_forward<double>(rows, cols, y.as<double>(), smean.as<double>(), sinv.as<double>(), x.as<double>(),
-                       w.as<double>(), b.as<double>(), eps);
-  }
+  check_forward_arrays(env, name, f, size_t(rows * cols), size_t(rows), size_t(cols));
+  with_float_type(f.x.dtype, [&](auto tag) {
+    using T = decltype(tag);
+    ln_forward<T>(rows, cols, f.y.as<T>(), f.smean.as<T>(), f.sinv.as<T>(), f.x.as<T>(), f.w.as<T>(), f.b.as<T>(),
+                  eps);
+  });
   return env.Undefined();
 }
 
@@ -387,33 +402,15 @@ Napi::Value LayerNormBackward(const Napi::CallbackInfo& info) {
   const char* name = "layerNormBackward";
   const Napi::Env env = info.Env();
   require_args(info, 9, name);
-  Array gx = opt_array(info, 0, name, "gx");
-  Array gw = opt_array(info, 1, name, "gw");
-  Array gb = opt_array(info, 2, name, "gb");
-  Array g = get_array(info, 3, name, "g");
-  Array x = get_array(info, 4, name, "x");
-  Array w = opt_array(info, 5, name, "weight");
-  Array smean = get_array(info, 6, name, "saveMean");
-  Array sinv = get_array(info, 7, name, "saveInvstd");
+  const BackwardArrays r = read_backward_arrays(info, name);
   ptrdiff_t rows, cols;
   read_ln_meta(info, 8, name, &rows, &cols);
-  float_dtype(env, name, x);
-  const size_t total = size_t(rows * cols);
-  check_req(env, name, "x", x, x, total);
-  check_req(env, name, "g", g, x, total);
-  check_opt(env, name, "gx", gx, x, total);
-  check_opt(env, name, "gw", gw, x, size_t(cols));
-  check_opt(env, name, "gb", gb, x, size_t(cols));
-  check_opt(env, name, "weight", w, x, size_t(cols));
-  check_req(env, name, "saveMean", smean, x, size_t(rows));
-  check_req(env, name, "saveInvstd", sinv, x, size_t(rows));
-  if (x.dtype == DType::F32) {
-    ln_backward<float>(rows, cols, gx.as<float>(), gw.as<float>(), gb.as<float>(), g.as<float>(), x.as<float>(),
-                       w.as<float>(), smean.as<float>(), sinv.as<float>());
-  } else {
-    ln_backward<double>(rows, cols, gx.as<double>(), gw.as<double>(), gb.as<double>(), g.as<double>(),
-                        x.as<double>(), w.as<double>(), smean.as<double>(), sinv.as<double>());
-  }
+  check_backward_arrays(env, name, r, size_t(rows * cols), size_t(rows), size_t(cols));
+  with_float_type(r.x.dtype, [&](auto tag) {
+    using T = decltype(tag);
+    ln_backward<T>(rows, cols, r.gx.as<T>(), r.gw.as<T>(), r.gb.as<T>(), r.g.as<T>(), r.x.as<T>(), r.w.as<T>(),
+                   r.smean.as<T>(), r.sinv.as<T>());
+  });
   return env.Undefined();
 }
 
@@ -445,8 +442,10 @@ Napi::Value DropoutForward(const Napi::CallbackInfo& info) {
   float_dtype(env, name, x);
   check_req(env, name, "out", out, x, x.length);
   check_req(env, name, "mask", mask, x, x.length);
-  if (x.dtype == DType::F32) dropout_forward<float>(out.as<float>(), mask.as<float>(), x.as<float>(), ptrdiff_t(x.length), p);
-  else dropout_forward<double>(out.as<double>(), mask.as<double>(), x.as<double>(), ptrdiff_t(x.length), p);
+  with_float_type(x.dtype, [&](auto tag) {
+    using T = decltype(tag);
+    dropout_forward<T>(out.as<T>(), mask.as<T>(), x.as<T>(), ptrdiff_t(x.length), p);
+  });
   return env.Undefined();
 }
 

@@ -13,8 +13,10 @@
 
 #if defined(__SSE2__) || defined(_M_X64)
 #include <emmintrin.h>
+#define TG_PACKED_SQRT 1
 #elif defined(__aarch64__) && defined(__ARM_NEON)
 #include <arm_neon.h>
+#define TG_PACKED_SQRT 1
 #endif
 
 namespace tg {
@@ -47,24 +49,32 @@ struct Bufs {
 // and a second loop finishes the update.
 constexpr ptrdiff_t kChunk = 256;
 
-inline void sqrt_inplace(float* x, ptrdiff_t n) {
-  ptrdiff_t i = 0;
 #if defined(__SSE2__) || defined(_M_X64)
-  for (; i + 4 <= n; i += 4) _mm_storeu_ps(x + i, _mm_sqrt_ps(_mm_loadu_ps(x + i)));
+inline void sqrt_16_bytes(float* x) { _mm_storeu_ps(x, _mm_sqrt_ps(_mm_loadu_ps(x))); }
+inline void sqrt_16_bytes(double* x) { _mm_storeu_pd(x, _mm_sqrt_pd(_mm_loadu_pd(x))); }
 #elif defined(__aarch64__) && defined(__ARM_NEON)
-  for (; i + 4 <= n; i += 4) vst1q_f32(x + i, vsqrtq_f32(vld1q_f32(x + i)));
+inline void sqrt_16_bytes(float* x) { vst1q_f32(x, vsqrtq_f32(vld1q_f32(x))); }
+inline void sqrt_16_bytes(double* x) { vst1q_f64(x, vsqrtq_f64(vld1q_f64(x))); }
+#endif
+
+template <typename T>
+inline void sqrt_inplace(T* x, ptrdiff_t n) {
+  ptrdiff_t i = 0;
+#ifdef TG_PACKED_SQRT
+  constexpr ptrdiff_t lanes = 16 / sizeof(T);
+  for (; i + lanes <= n; i += lanes) sqrt_16_bytes(x + i);
 #endif
   for (; i < n; ++i) x[i] = std::sqrt(x[i]);
 }
 
-inline void sqrt_inplace(double* x, ptrdiff_t n) {
-  ptrdiff_t i = 0;
-#if defined(__SSE2__) || defined(_M_X64)
-  for (; i + 2 <= n; i += 2) _mm_storeu_pd(x + i, _mm_sqrt_pd(_mm_loadu_pd(x + i)));
-#elif defined(__aarch64__) && defined(__ARM_NEON)
-  for (; i + 2 <= n; i += 2) vst1q_f64(x + i, vsqrtq_f64(vld1q_f64(x + i)));
-#endif
-  for (; i < n; ++i) x[i] = std::sqrt(x[i]);
+// Adam's moving averages of d and d * d (Adam, NAdam); returns the new second moment.
+template <typename T>
+inline T update_moments(T& m1, T& m2, T d, T b1, T b1c, T b2, T b2c) {
+  const T m = m1 * b1 + b1c * d;
+  const T v = m2 * b2 + b2c * d * d;
+  m1 = m;
+  m2 = v;
+  return v;
 }
 
 // The gradient as PyTorch's rules see it: negated when maximizing, then plus weightDecay * param.
@@ -226,11 +236,7 @@ void adam(const Bufs<T>& b, ptrdiff_t s, ptrdiff_t e, const double* hp) {
     for (ptrdiff_t i = 0; i < n; ++i) {
       const T pi = decoupled ? p[i] * shrink : p[i];
       const T d = effective_grad(g[i], pi, maximize, decay, wd);
-      const T m = m1[i] * b1 + b1c * d;
-      const T v = m2[i] * b2 + b2c * d * d;
-      m1[i] = m;
-      m2[i] = v;
-      r[i] = v;
+      r[i] = update_moments(m1[i], m2[i], d, b1, b1c, b2, b2c);
     }
     if (amsgrad) {
       T* __restrict mx = b.s2 + c;
@@ -286,11 +292,7 @@ void nadam(const Bufs<T>& b, ptrdiff_t s, ptrdiff_t e, const double* hp) {
     T* __restrict m2 = b.s1 + c;
     for (ptrdiff_t i = 0; i < n; ++i) {
       const T d = effective_grad(g[i], p[i], maximize, decay, wd);
-      const T m = m1[i] * b1 + b1c * d;
-      const T v = m2[i] * b2 + b2c * d * d;
-      m1[i] = m;
-      m2[i] = v;
-      r[i] = v / bc2;
+      r[i] = update_moments(m1[i], m2[i], d, b1, b1c, b2, b2c) / bc2;
     }
     sqrt_inplace(r, n);
     for (ptrdiff_t i = 0; i < n; ++i) {
@@ -338,6 +340,20 @@ struct Region {
   const char* hi;
 };
 
+// The bytes of a[off .. off + n).
+Region region(const char* name, const Array& a, int64_t off, int64_t n) {
+  const char* base = static_cast<const char*>(a.data);
+  return {name, base + off * a.element_size(), base + (off + n) * a.element_size()};
+}
+
+void check_span(const Napi::Env& env, const std::string& op, const char* name, const Array& a, int64_t off,
+                int64_t n) {
+  if (uint64_t(off + n) > a.length) {
+    throw_range(env, op + ": " + name + " (length " + std::to_string(a.length) + ") is too short for " +
+                         std::to_string(n) + " elements at offset " + std::to_string(off));
+  }
+}
+
 // optimStep(kind, param, paramOffset, grad, gradOffset, n, s0, s1, s2, hp): updates
 // param[paramOffset .. +n) and the state arrays (each exactly n long, or null when unused) in place.
 Napi::Value OptimStep(const Napi::CallbackInfo& info) {
@@ -354,29 +370,16 @@ Napi::Value OptimStep(const Napi::CallbackInfo& info) {
   same_dtype(env, opc, param, grad);
   const int64_t goff = get_int(info, 4, opc, "gradOffset", 0, int64_t(1) << 48);
   const int64_t n = get_int(info, 5, opc, "n", 0, int64_t(1) << 48);
-  if (uint64_t(poff + n) > param.length) {
-    throw_range(env, op + ": param (length " + std::to_string(param.length) + ") is too short for " +
-                         std::to_string(n) + " elements at offset " + std::to_string(poff));
-  }
-  if (uint64_t(goff + n) > grad.length) {
-    throw_range(env, op + ": grad (length " + std::to_string(grad.length) + ") is too short for " +
-                         std::to_string(n) + " elements at offset " + std::to_string(goff));
-  }
-  napi_typedarray_type hp_type = napi_uint8_array;
-  size_t nhp = 0;
-  void* hp_data = nullptr;
-  bool is_typed = false;
-  if (napi_is_typedarray(env, info[9], &is_typed) != napi_ok || !is_typed ||
-      napi_get_typedarray_info(env, info[9], &hp_type, &nhp, &hp_data, nullptr, nullptr) != napi_ok ||
-      hp_type != napi_float64_array) {
-    throw_type(env, op + ": hyperparameters must be a Float64Array");
-  }
+  check_span(env, op, "param", param, poff, n);
+  check_span(env, op, "grad", grad, goff, n);
+  const Array hp_array = get_f64_array(info, 9, opc, "hyperparameters");
+  const size_t nhp = hp_array.length;
   if (nhp != size_t(kKinds[kind].nhp)) {
     throw_range(env, op + ": expected " + std::to_string(kKinds[kind].nhp) + " hyperparameters, got " +
                          std::to_string(nhp));
   }
   double hp[16];
-  std::memcpy(hp, hp_data, nhp * sizeof(double));
+  std::memcpy(hp, hp_array.data, nhp * sizeof(double));
   for (size_t i = 0; i < nhp; ++i) {
     if (!std::isfinite(hp[i])) throw_range(env, op + ": hyperparameter " + std::to_string(i) + " is not finite");
   }
@@ -387,13 +390,10 @@ Napi::Value OptimStep(const Napi::CallbackInfo& info) {
   needed_states(kind, hp, need);
   static const char* snames[3] = {"state 0", "state 1", "state 2"};
   Array st[3] = {};
-  const size_t esize = param.dtype == DType::F32 ? sizeof(float) : sizeof(double);
   Region regions[5];
   int nreg = 0;
-  regions[nreg++] = {"param", static_cast<const char*>(param.data) + poff * esize,
-                     static_cast<const char*>(param.data) + (poff + n) * esize};
-  regions[nreg++] = {"grad", static_cast<const char*>(grad.data) + goff * esize,
-                     static_cast<const char*>(grad.data) + (goff + n) * esize};
+  regions[nreg++] = region("param", param, poff, n);
+  regions[nreg++] = region("grad", grad, goff, n);
   for (int k = 0; k < 3; ++k) {
     if (!need[k]) continue;
     if (info[6 + k].IsNull() || info[6 + k].IsUndefined()) {
@@ -402,8 +402,7 @@ Napi::Value OptimStep(const Napi::CallbackInfo& info) {
     st[k] = get_array(info, 6 + k, opc, snames[k]);
     same_dtype(env, opc, param, st[k]);
     check_length(env, opc, snames[k], st[k], size_t(n));
-    regions[nreg++] = {snames[k], static_cast<const char*>(st[k].data),
-                       static_cast<const char*>(st[k].data) + n * esize};
+    regions[nreg++] = region(snames[k], st[k], 0, n);
   }
   // The loops assume no two buffers overlap (the grad is only read, but an aliased grad would
   // change under the update).
@@ -413,15 +412,11 @@ Napi::Value OptimStep(const Napi::CallbackInfo& info) {
         if (regions[i].lo < regions[j].hi && regions[j].lo < regions[i].hi)
           throw_range(env, op + ": " + regions[i].name + " and " + regions[j].name + " share memory");
   }
-  if (param.dtype == DType::F32) {
-    Bufs<float> b{param.as<float>() + poff, grad.as<float>() + goff, st[0].as<float>(), st[1].as<float>(),
-                  st[2].as<float>()};
-    run<float>(kind, b, ptrdiff_t(n), hp);
-  } else {
-    Bufs<double> b{param.as<double>() + poff, grad.as<double>() + goff, st[0].as<double>(),
-                   st[1].as<double>(), st[2].as<double>()};
-    run<double>(kind, b, ptrdiff_t(n), hp);
-  }
+  with_float_type(param.dtype, [&](auto tag) {
+    using T = decltype(tag);
+    const Bufs<T> b{param.as<T>() + poff, grad.as<T>() + goff, st[0].as<T>(), st[1].as<T>(), st[2].as<T>()};
+    run<T>(kind, b, ptrdiff_t(n), hp);
+  });
   return env.Undefined();
 }
 

@@ -1,7 +1,7 @@
 // Adadelta: step sizes from running averages of squared gradients and squared updates.
 import { OptimKind } from '../native';
 import { Tensor } from '../tensor';
-import { check, fusedStep, Optimizer, ParamGroup, ParamsInput, ParamState, stateBuffer, stateNumber, stateTensor } from './optimizer';
+import { check, fusedStep, nextStep, Optimizer, ParamGroup, ParamsInput, ParamState, stateBuffer, stateTensor } from './optimizer';
 
 export interface AdadeltaOptions {
   lr?: number;
@@ -27,7 +27,7 @@ export class Adadelta extends Optimizer<AdadeltaConfig> {
   }
 
   protected _update(p: Tensor, grad: Tensor, state: ParamState, g: ParamGroup<AdadeltaConfig>): void {
-    state.step = stateNumber('Adadelta', state, 'step') + 1;
+    nextStep('Adadelta', state);
     const sq = stateTensor('Adadelta', state, 'squareAvg');
     const acc = stateTensor('Adadelta', state, 'accDelta');
     fusedStep(OptimKind.Adadelta, p, grad, [sq, acc, null], [g.lr, g.rho, g.eps, g.weightDecay, +g.maximize]);

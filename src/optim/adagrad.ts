@@ -1,7 +1,7 @@
 // Adagrad: per-element learning rates from the running sum of squared gradients.
 import { OptimKind } from '../native';
 import { Tensor } from '../tensor';
-import { check, fusedStep, Optimizer, ParamGroup, ParamsInput, ParamState, stateBuffer, stateNumber, stateTensor } from './optimizer';
+import { check, fusedStep, nextStep, Optimizer, ParamGroup, ParamsInput, ParamState, stateBuffer, stateTensor } from './optimizer';
 
 export interface AdagradOptions {
   lr?: number;
@@ -35,8 +35,7 @@ export class Adagrad extends Optimizer<AdagradConfig> {
 
   protected _update(p: Tensor, grad: Tensor, state: ParamState, g: ParamGroup<AdagradConfig>): void {
     const sum = stateTensor('Adagrad', state, 'sum');
-    const step = stateNumber('Adagrad', state, 'step') + 1;
-    state.step = step;
+    const step = nextStep('Adagrad', state);
     const clr = g.lr / (1 + (step - 1) * g.lrDecay);
     fusedStep(OptimKind.Adagrad, p, grad, [sum, null, null], [clr, g.weightDecay, g.eps, +g.maximize]);
   }

@@ -1,7 +1,7 @@
 // Adam (L2 weight decay added to the gradient) and AdamW (decoupled weight decay), with AMSGrad.
 import { OptimKind } from '../native';
 import { Tensor } from '../tensor';
-import { check, fusedStep, Optimizer, ParamGroup, ParamsInput, ParamState, stateBuffer, stateNumber, stateTensor } from './optimizer';
+import { check, fusedStep, nextStep, Optimizer, ParamGroup, ParamsInput, ParamState, stateBuffer, stateTensor } from './optimizer';
 
 export interface AdamOptions {
   lr?: number;
@@ -32,8 +32,7 @@ abstract class AdamBase extends Optimizer<AdamConfig> {
 
   protected _update(p: Tensor, grad: Tensor, state: ParamState, g: ParamGroup<AdamConfig>): void {
     const name = this._name;
-    const step = stateNumber(name, state, 'step') + 1;
-    state.step = step;
+    const step = nextStep(name, state);
     const m = stateTensor(name, state, 'expAvg');
     const v = stateTensor(name, state, 'expAvgSq');
     const vmax = g.amsgrad ? ((state.maxExpAvgSq as Tensor | undefined) ?? (state.maxExpAvgSq = stateBuffer(p))) : null;

@@ -1,7 +1,7 @@
 // Adamax: Adam with the infinity norm in place of the second moment.
 import { OptimKind } from '../native';
 import { Tensor } from '../tensor';
-import { check, fusedStep, Optimizer, ParamGroup, ParamsInput, ParamState, stateBuffer, stateNumber, stateTensor } from './optimizer';
+import { check, fusedStep, nextStep, Optimizer, ParamGroup, ParamsInput, ParamState, stateBuffer, stateTensor } from './optimizer';
 
 export interface AdamaxOptions {
   lr?: number;
@@ -27,8 +27,7 @@ export class Adamax extends Optimizer<AdamaxConfig> {
   }
 
   protected _update(p: Tensor, grad: Tensor, state: ParamState, g: ParamGroup<AdamaxConfig>): void {
-    const step = stateNumber('Adamax', state, 'step') + 1;
-    state.step = step;
+    const step = nextStep('Adamax', state);
     const [beta1, beta2] = g.betas;
     const clr = g.lr / (1 - beta1 ** step);
     fusedStep(OptimKind.Adamax, p, grad, [stateTensor('Adamax', state, 'expAvg'), stateTensor('Adamax', state, 'expInf'), null], [

@@ -1,7 +1,7 @@
 // NAdam: Adam with Nesterov momentum and a momentum schedule (Dozat 2016), as PyTorch 1.13 does it.
 import { OptimKind } from '../native';
 import { Tensor } from '../tensor';
-import { check, fusedStep, Optimizer, ParamGroup, ParamsInput, ParamState, stateBuffer, stateNumber, stateTensor } from './optimizer';
+import { check, fusedStep, nextStep, Optimizer, ParamGroup, ParamsInput, ParamState, stateBuffer, stateNumber, stateTensor } from './optimizer';
 
 export interface NAdamOptions {
   lr?: number;
@@ -30,8 +30,7 @@ export class NAdam extends Optimizer<NAdamConfig> {
   }
 
   protected _update(p: Tensor, grad: Tensor, state: ParamState, g: ParamGroup<NAdamConfig>): void {
-    const step = stateNumber('NAdam', state, 'step') + 1;
-    state.step = step;
+    const step = nextStep('NAdam', state);
     const [beta1, beta2] = g.betas;
     const mu = beta1 * (1 - 0.5 * 0.96 ** (step * g.momentumDecay));
     const muNext = beta1 * (1 - 0.5 * 0.96 ** ((step + 1) * g.momentumDecay));

@@ -302,6 +302,13 @@ export function stateNumber(owner: string, s: ParamState, key: string): number {
   return v;
 }
 
+/** Counts one more step in the state (its 'step' entry) and returns the new count. */
+export function nextStep(owner: string, s: ParamState): number {
+  const step = stateNumber(owner, s, 'step') + 1;
+  s.step = step;
+  return step;
+}
+
 const hpCache: Float64Array[] = [];
 
 /**

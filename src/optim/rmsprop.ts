@@ -1,7 +1,7 @@
 // RMSprop, optionally centered and with momentum.
 import { OptimKind } from '../native';
 import { Tensor } from '../tensor';
-import { check, fusedStep, Optimizer, ParamGroup, ParamsInput, ParamState, stateBuffer, stateNumber, stateTensor } from './optimizer';
+import { check, fusedStep, nextStep, Optimizer, ParamGroup, ParamsInput, ParamState, stateBuffer, stateTensor } from './optimizer';
 
 export interface RMSpropOptions {
   lr?: number;
@@ -31,7 +31,7 @@ export class RMSprop extends Optimizer<RMSpropConfig> {
   }
 
   protected _update(p: Tensor, grad: Tensor, state: ParamState, g: ParamGroup<RMSpropConfig>): void {
-    state.step = stateNumber('RMSprop', state, 'step') + 1;
+    nextStep('RMSprop', state);
     const sq = stateTensor('RMSprop', state, 'squareAvg');
     // Created when the options first need them (PyTorch creates them with the state).
     const gradAvg = g.centered ? ((state.gradAvg as Tensor | undefined) ?? (state.gradAvg = stateBuffer(p))) : null;
