@@ -34,3 +34,4 @@ export * as data from './data';
 export * as io from './io';
 export * as datasets from './datasets';
 export * as train from './train';
+export * as optim from './optim';

@@ -37,6 +37,15 @@ export interface NativeAddon {
     saveMean: TypedArray, saveInvstd: TypedArray, meta: Float64Array,
   ): void;
   dropoutForward(out: TypedArray, mask: TypedArray, x: TypedArray, p: number): void;
+  /**
+   * One fused in-place optimizer update of `param[paramOffset .. +n)` and its state arrays (each
+   * exactly n long, or null when the options do not use it); `hp` holds the kind's hyperparameters
+   * (layouts in native/kernels/optim.cc).
+   */
+  optimStep(
+    kind: number, param: TypedArray, paramOffset: number, grad: TypedArray, gradOffset: number, n: number,
+    s0: TypedArray | null, s1: TypedArray | null, s2: TypedArray | null, hp: Float64Array,
+  ): void;
   setNumThreads(n: number): void;
   getNumThreads(): number;
   isa(): string;
@@ -48,6 +57,7 @@ export const enum UnaryOp {
   Relu, LeakyRelu, Elu, Gelu, GeluTanh, Silu, Softplus, Clamp, PowScalar, Erf,
 }
 export const enum BinaryOp { Add, Sub, Mul, Div, Pow, Maximum, Minimum, Eq, Ne, Lt, Le, Gt, Ge }
+export const enum OptimKind { Sgd, Adagrad, Rmsprop, Adadelta, Adam, Adamax, Nadam }
 export const enum ReduceOp { Sum, Mean, Prod, Max, Min, LogSumExp, Var, Norm, ArgMax, ArgMin }
 
 const root = path.join(__dirname, '..');
