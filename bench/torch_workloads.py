@@ -1,10 +1,10 @@
 #!/usr/bin/python3
-"""PyTorch versions of tapegrad's bench workloads (W1 gemm, W3 tiny, W4 elementwise, W7 overhead),
+"""PyTorch versions of tapegrad's bench workloads (W1 gemm, W3 tiny, W4 elementwise, W6 cnn, W7 overhead),
 for bench/compare.mjs. Prints the same JSON lines as the .mjs scripts:
 {"workload", "threads", "metric", "value", "unit"}, with the same workload names and timing method
 (warm-up, then 5 timed batches of >= 0.1 s each, the median batch's time per call).
 
-Usage: /usr/bin/python3 bench/torch_workloads.py [gemm|elementwise|overhead|tiny ...]  (default: all)
+Usage: /usr/bin/python3 bench/torch_workloads.py [gemm|elementwise|overhead|tiny|cnn ...]  (default: all)
 """
 import ctypes
 import json
@@ -218,7 +218,34 @@ def tiny():
             emit(workload, threads, "final_loss", rnd(final_loss()), "mse")
 
 
-GROUPS = {"gemm": gemm, "elementwise": elementwise, "overhead": overhead, "tiny": tiny}
+def cnn():
+    # W6, as bench/cnn.mjs: forward + backward + zeroing grads (no optimizer step there yet).
+    import torch.nn as nn
+    import torch.nn.functional as F
+    for threads in (1, 2):
+        set_threads(threads)
+        torch.manual_seed(0)
+        net = nn.Sequential(
+            nn.Conv2d(1, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+            nn.Conv2d(32, 64, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+            nn.Flatten(), nn.Linear(64 * 7 * 7, 10))
+        x = torch.rand(64, 1, 28, 28)
+        y = torch.randint(0, 10, (64,))
+
+        def step():
+            loss = F.cross_entropy(net(x), y)
+            loss.backward()
+            net.zero_grad(set_to_none=True)
+
+        def fwd():
+            with torch.no_grad():
+                return F.cross_entropy(net(x), y)
+
+        emit("W6-cnn", threads, "step_time", rnd(time_per_call(step, warmup=0.5) * 1e3), "ms")
+        emit("W6-cnn-forward", threads, "step_time", rnd(time_per_call(fwd, warmup=0.3) * 1e3), "ms")
+
+
+GROUPS = {"gemm": gemm, "elementwise": elementwise, "overhead": overhead, "tiny": tiny, "cnn": cnn}
 
 if __name__ == "__main__":
     for g in sys.argv[1:] or list(GROUPS):

@@ -16,6 +16,14 @@ export interface NativeAddon {
   indexAdd(gx: TypedArray, g: TypedArray, index: Int32Array, meta: Float64Array): void;
   gather(out: TypedArray, x: TypedArray, index: Int32Array, meta: Float64Array): void;
   scatterAdd(gx: TypedArray, g: TypedArray, index: Int32Array, meta: Float64Array): void;
+  conv2d(out: TypedArray, x: TypedArray, weight: TypedArray, bias: TypedArray, meta: Float64Array): void;
+  conv2dBackwardInput(gx: TypedArray, gout: TypedArray, weight: TypedArray, meta: Float64Array): void;
+  conv2dBackwardWeight(gw: TypedArray, x: TypedArray, gout: TypedArray, meta: Float64Array): void;
+  conv2dBackwardBias(gb: TypedArray, gout: TypedArray, meta: Float64Array): void;
+  maxPool2d(out: TypedArray, indices: Int32Array, x: TypedArray, meta: Float64Array): void;
+  maxPool2dBackward(gx: TypedArray, gout: TypedArray, indices: Int32Array, meta: Float64Array): void;
+  avgPool2d(out: TypedArray, x: TypedArray, meta: Float64Array): void;
+  avgPool2dBackward(gx: TypedArray, gout: TypedArray, meta: Float64Array): void;
   randomUniform(out: TypedArray, k0: number, k1: number, offset: number, low: number, high: number): void;
   randomNormal(out: TypedArray, k0: number, k1: number, offset: number, mean: number, std: number): void;
   randomInt(out: TypedArray, k0: number, k1: number, offset: number, low: number, high: number): void;

@@ -64,3 +64,6 @@ export type {
 // Normalisation, dropout and embedding (see norm.ts).
 export { batchNorm, layerNorm, dropout, embedding } from './norm';
 export type { BatchNormOptions, LayerNormOptions, DropoutOptions, EmbeddingOptions } from './norm';
+// Convolution and pooling (see conv.ts).
+export { conv2d, maxPool2d, avgPool2d } from './conv';
+export type { Conv2dOptions, MaxPool2dOptions, AvgPool2dOptions, IntOrPair } from './conv';

@@ -5,6 +5,8 @@ export {
   Sequential, Identity, Flatten, Linear, ReLU, LeakyReLU, ELU, GELU, SiLU, Sigmoid, Tanh, Softplus, Softmax, LogSoftmax,
 } from './layers';
 export type { LinearOptions } from './layers';
+export { Conv2d, MaxPool2d, AvgPool2d } from './conv-layers';
+export type { Conv2dLayerOptions } from './conv-layers';
 export {
   MSELoss, L1Loss, HuberLoss, SmoothL1Loss, BCELoss, BCEWithLogitsLoss, NLLLoss, CrossEntropyLoss,
 } from './losses';
