@@ -54,6 +54,10 @@ export interface NativeAddon {
     kind: number, param: TypedArray, paramOffset: number, grad: TypedArray, gradOffset: number, n: number,
     s0: TypedArray | null, s1: TypedArray | null, s2: TypedArray | null, hp: Float64Array,
   ): void;
+  crossEntropyForward(x: TypedArray, target: TypedArray, weight: TypedArray, rowLoss: TypedArray, lse: Float64Array, totals: Float64Array, meta: Float64Array): void;
+  crossEntropyBackward(gx: TypedArray, x: TypedArray, target: TypedArray, weight: TypedArray, lse: Float64Array, gradRow: TypedArray, scale: number, meta: Float64Array): void;
+  bceWithLogitsForward(x: TypedArray, target: TypedArray, weight: TypedArray, posWeight: TypedArray, out: TypedArray, totals: Float64Array, meta: Float64Array): void;
+  bceWithLogitsBackward(gx: TypedArray, x: TypedArray, target: TypedArray, weight: TypedArray, posWeight: TypedArray, gradOut: TypedArray, scale: number, meta: Float64Array): void;
   setNumThreads(n: number): void;
   getNumThreads(): number;
   isa(): string;

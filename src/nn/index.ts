@@ -15,3 +15,4 @@ export { BatchNorm1d, BatchNorm2d, LayerNorm, Dropout, Embedding } from './norm-
 export type { BatchNormModuleOptions, LayerNormModuleOptions, EmbeddingModuleOptions } from './norm-layers';
 export * as init from './init';
 export * as functional from './functional';
+export * as utils from './utils';

@@ -1,12 +1,17 @@
 // Losses and penalties (tg.nn.functional.*Loss and the tg.nn loss modules), with PyTorch's semantics.
-// They are composed from differentiable ops (logSoftmax, gather, where, ...); fused native kernels for
-// cross-entropy and BCE-with-logits are a later step. All forms are stable for logits of ±1e4.
+// crossEntropy and binaryCrossEntropyWithLogits run fused native kernels (one pass forward, one pass
+// backward, native/kernels/loss.cc); the other losses, and those two when a target or weight needs a
+// gradient, are composed from differentiable ops (logSoftmax, gather, where, ...). All forms are stable
+// for logits of ±1e4.
 import { Tensor } from '../tensor';
-import { isFloat } from '../dtype';
+import { DType, isFloat } from '../dtype';
 import { shapeStr } from '../shape';
+import { native, TypedArray } from '../native';
+import { isGradEnabled } from '../autograd/grad-mode';
 import { tensor } from '../ops/creation';
 import { where } from '../ops/elementwise';
-import { logSoftmax } from './functional';
+import { op, scalarTensor } from '../ops/util';
+import { logSoftmax, softmax } from './functional';
 import { Module } from './module';
 
 export type Reduction = 'mean' | 'sum' | 'none';
@@ -181,6 +186,11 @@ export function binaryCrossEntropyWithLogits(input: Tensor, target: Tensor, opts
   sameShape(fn, input, target);
   if (w) broadcastable(fn, w, input.shape, 'weight');
   if (pw) broadcastable(fn, pw, input.shape, 'posWeight');
+  if (useFused([w, pw, target], input.dtype)) return bceWithLogitsFused(input, { target, weight: w, posWeight: pw, reduction: r });
+  return bceWithLogitsComposed(input, target, w, pw, r);
+}
+
+function bceWithLogitsComposed(input: Tensor, target: Tensor, w: Tensor | null, pw: Tensor | null, r: Reduction): Tensor {
   const sp = softplusNeg(input);
   const oneMinusY = target.neg().add(1);
   let l: Tensor;
@@ -208,11 +218,10 @@ interface ClassTargets {
   targetShape: number[];
 }
 
-function classTargets(fn: string, input: Tensor, target: Tensor, ignoreIndex: number): ClassTargets {
+/** Checks an int32 class-target tensor against the input [N, C, d1, ...] or [C]. */
+function checkClassTargetShape(fn: string, input: Tensor, target: Tensor): void {
   if (target.dtype !== 'int32') throw new TypeError(`${fn}: class targets must be an int32 tensor, got ${target.dtype}`);
   if (input.ndim === 0) throw new RangeError(`${fn}: input must have a class dimension, got shape ${shapeStr(input.shape)}`);
-  const classDim = input.ndim === 1 ? 0 : 1;
-  const C = input.shape[classDim];
   const expected = input.ndim === 1 ? [] : [input.shape[0], ...input.shape.slice(2)];
   const ts = target.shape;
   if (ts.length !== expected.length || ts.some((s, i) => s !== expected[i])) {
@@ -221,6 +230,13 @@ function classTargets(fn: string, input: Tensor, target: Tensor, ignoreIndex: nu
         `(expected target shape ${shapeStr(expected)} for input [N, C, d1, ...] or [C])`,
     );
   }
+}
+
+function classTargets(fn: string, input: Tensor, target: Tensor, ignoreIndex: number): ClassTargets {
+  checkClassTargetShape(fn, input, target);
+  const classDim = input.ndim === 1 ? 0 : 1;
+  const C = input.shape[classDim];
+  const ts = target.shape;
   const raw = target.data() as Int32Array;
   const safe = new Int32Array(raw.length);
   const m = new (input.dtype === 'float64' ? Float64Array : Float32Array)(raw.length);
@@ -313,13 +329,27 @@ export function crossEntropy(logits: Tensor, target: Tensor, opts: CrossEntropyL
   const classDim = logits.ndim === 1 ? 0 : 1;
   const C = logits.shape[classDim];
   const w = classWeight(fn, opts.weight, C);
-  const wShape = logits.shape.map((_, i) => (i === classDim ? C : 1));
-  const logp = logSoftmax(logits, classDim);
-
   if (isFloat(target.dtype)) {
     if (target.shape.length !== logits.shape.length || target.shape.some((s, i) => s !== logits.shape[i])) {
       throw new RangeError(`${fn}: probability target shape ${shapeStr(target.shape)} must equal input shape ${shapeStr(logits.shape)}`);
     }
+    if (useFused([w, target], logits.dtype)) return crossEntropyFused(logits, { target, weight: w, reduction: r, eps, ignore: 0 });
+    return crossEntropyComposed(logits, target, w, r, eps, 0);
+  }
+  const ignore = ignoreIndexOf(fn, opts.ignoreIndex);
+  checkClassTargetShape(fn, logits, target);
+  if (useFused([w], logits.dtype) && ignore === (ignore | 0)) return crossEntropyFused(logits, { target, weight: w, reduction: r, eps, ignore });
+  return crossEntropyComposed(logits, target, w, r, eps, ignore);
+}
+
+function crossEntropyComposed(logits: Tensor, target: Tensor, w: Tensor | null, r: Reduction, eps: number, ignore: number): Tensor {
+  const fn = 'crossEntropy';
+  const classDim = logits.ndim === 1 ? 0 : 1;
+  const C = logits.shape[classDim];
+  const wShape = logits.shape.map((_, i) => (i === classDim ? C : 1));
+  const logp = logSoftmax(logits, classDim);
+
+  if (isFloat(target.dtype)) {
     const y = eps > 0 ? target.mul(1 - eps).add(eps / C) : target;
     let prod = logp.mul(y);
     if (w) prod = prod.mul(w.reshape(wShape));
@@ -329,7 +359,6 @@ export function crossEntropy(logits: Tensor, target: Tensor, opts: CrossEntropyL
     return perSample.sum().div(logits.size / C);
   }
 
-  const ignore = ignoreIndexOf(fn, opts.ignoreIndex);
   const ct = classTargets(fn, logits, target, ignore);
   const nll = nllCore(logp, ct, w, r);
   if (eps === 0) return nll;
@@ -337,6 +366,204 @@ export function crossEntropy(logits: Tensor, target: Tensor, opts: CrossEntropyL
   if (r === 'sum') smooth = smooth.sum();
   else if (r === 'mean') smooth = smooth.sum().div(targetWeights(ct, w).sum());
   return nll.mul(1 - eps).add(smooth.mul(eps / C));
+}
+
+// ---- fused kernels -------------------------------------------------------------------------
+
+let composedOnly = false;
+
+/**
+ * @internal Runs `fn` with crossEntropy and binaryCrossEntropyWithLogits on their composed-op path
+ * (for tests and benchmarks that compare it with the fused kernels).
+ */
+export function _withComposedLosses<T>(fn: () => T): T {
+  const prev = composedOnly;
+  composedOnly = true;
+  try {
+    return fn();
+  } finally {
+    composedOnly = prev;
+  }
+}
+
+/**
+ * The fused kernels differentiate the logits only: they run when no target or weight needs a gradient
+ * and every float operand has the logits' dtype; otherwise the composed ops give the full derivatives
+ * (and PyTorch's dtype promotion).
+ */
+function useFused(others: (Tensor | null)[], dtype: DType): boolean {
+  if (composedOnly) return false;
+  const grad = isGradEnabled();
+  return others.every((t) => t === null || ((!grad || !t.requiresGrad) && (t.dtype === dtype || t.dtype === 'int32')));
+}
+
+const none32 = new Float32Array(0);
+const none64 = new Float64Array(0);
+const emptyOf = (dtype: DType): TypedArray => (dtype === 'float64' ? none64 : none32);
+
+interface CEArgs {
+  target: Tensor;
+  weight: Tensor | null;
+  reduction: Reduction;
+  eps: number;
+  ignore: number;
+}
+
+/** [N, C, S, probs, ignoreIndex, labelSmoothing, ndim, shape...] for the native kernels. */
+function ceMeta(x: Tensor, a: CEArgs): Float64Array {
+  const sh = x._shape;
+  const batched = sh.length > 1;
+  const m = new Float64Array(7 + sh.length); // not metaBuffer: _flat() calls in between may reuse it
+  m[0] = batched ? sh[0] : 1;
+  m[1] = batched ? sh[1] : sh[0];
+  m[2] = batched ? sh.slice(2).reduce((p, v) => p * v, 1) : 1;
+  m[3] = a.target.dtype === 'int32' ? 0 : 1;
+  m[4] = a.ignore;
+  m[5] = a.eps;
+  m[6] = sh.length;
+  for (let d = 0; d < sh.length; d++) m[7 + d] = sh[d];
+  return m;
+}
+
+const crossEntropyOp = op('crossEntropy', {
+  forward(ctx, x: Tensor, a: CEArgs) {
+    const rowShape = x._shape.filter((_, d) => d !== (x._shape.length > 1 ? 1 : 0));
+    const meta = ceMeta(x, a);
+    const rows = meta[0] * meta[2];
+    const out = a.reduction === 'none' ? Tensor._empty(rowShape, x.dtype) : null;
+    const lse = new Float64Array(rows);
+    const totals = new Float64Array(2);
+    const w = a.weight ? a.weight._flat() : emptyOf(x.dtype);
+    native.crossEntropyForward(x._flat(), a.target._flat(), w, out ? out._st.data : emptyOf(x.dtype), lse, totals, meta);
+    const probs = a.target.dtype !== 'int32';
+    // 'mean' divides by the summed weights of the kept targets (labels) or by the number of rows (probabilities).
+    const denom = probs ? rows : totals[1];
+    ctx.save(x, a.target, ...(a.weight ? [a.weight] : []));
+    ctx.args = a;
+    ctx.lse = lse;
+    ctx.denom = denom;
+    if (out) return out;
+    return scalarTensor(a.reduction === 'sum' ? totals[0] : totals[0] / denom, x.dtype);
+  },
+  backward(ctx, g) {
+    const x = ctx.saved[0];
+    const a = ctx.args as CEArgs;
+    const denom = ctx.denom as number;
+    if (isGradEnabled()) return [crossEntropyGradOps(x, a, g, denom)];
+    const gx = Tensor._empty(x._shape, x.dtype);
+    const none = a.reduction === 'none';
+    const scale = none ? 1 : a.reduction === 'mean' ? g.item() / denom : g.item();
+    const w = a.weight ? a.weight._flat() : emptyOf(x.dtype);
+    native.crossEntropyBackward(gx._st.data, x._flat(), a.target._flat(), w, ctx.lse as Float64Array,
+      none ? g.to(x.dtype)._flat() : emptyOf(x.dtype), scale, ceMeta(x, a));
+    return [gx];
+  },
+});
+
+function crossEntropyFused(x: Tensor, a: CEArgs): Tensor {
+  return crossEntropyOp(x, a);
+}
+
+/**
+ * The cross-entropy gradient g·(softmax(x)·A - B) as recorded ops (createGraph): per row A = Σ_c w_c·y'_c
+ * and B_c = w_c·y'_c, with y' the smoothed target distribution (one-hot for labels) and ignored rows 0.
+ */
+function crossEntropyGradOps(x: Tensor, a: CEArgs, g: Tensor, denom: number): Tensor {
+  const classDim = x.ndim > 1 ? 1 : 0;
+  const C = x._shape[classDim];
+  const keep = 1 - a.eps;
+  const spread = a.eps / C;
+  let A: Tensor;
+  let B: Tensor;
+  if (a.target.dtype === 'int32') {
+    const sh = x._shape;
+    const S = sh.length > 1 ? sh.slice(2).reduce((p, v) => p * v, 1) : 1;
+    const N = sh.length > 1 ? sh[0] : 1;
+    const t = a.target._flat();
+    const w = a.weight ? a.weight._flat() : null;
+    const W = w ? Array.from(w).reduce((p, v) => p + v, 0) : C;
+    const Ad = new Float64Array(N * S);
+    const Bd = new Float64Array(N * C * S);
+    for (let r = 0; r < N * S; r++) {
+      const label = t[r];
+      if (label === a.ignore) continue;
+      const wt = w ? w[label] : 1;
+      Ad[r] = keep * wt + spread * W;
+      const base = Math.floor(r / S) * C * S + (r % S);
+      for (let c = 0; c < C; c++) Bd[base + c * S] = spread * (w ? w[c] : 1);
+      Bd[base + label * S] += keep * wt;
+    }
+    const aShape = sh.map((v, d) => (d === classDim ? 1 : v));
+    A = tensor(Ad, { dtype: 'float64', shape: aShape }).to(x.dtype);
+    B = tensor(Bd, { dtype: 'float64', shape: sh.slice() }).to(x.dtype);
+  } else {
+    let y = a.target.mul(keep).add(spread);
+    if (a.weight) y = y.mul(a.weight.reshape(x._shape.map((v, d) => (d === classDim ? C : 1))));
+    B = y;
+    A = y.sum(classDim, true);
+  }
+  const gs = a.reduction === 'none' ? (x.ndim > 1 ? g.unsqueeze(1) : g) : a.reduction === 'mean' ? g.div(denom) : g;
+  return softmax(x, classDim).mul(A).sub(B).mul(gs);
+}
+
+interface BCEArgs {
+  target: Tensor;
+  weight: Tensor | null;
+  posWeight: Tensor | null;
+  reduction: Reduction;
+}
+
+/** [ndim, shape..., weight offset, weight strides..., posWeight offset, posWeight strides...] (0 strides broadcast). */
+function bceMeta(x: Tensor, a: BCEArgs): Float64Array {
+  const sh = x._shape;
+  const n = sh.length;
+  const m = new Float64Array(1 + n + 2 * (1 + n));
+  m[0] = n;
+  for (let d = 0; d < n; d++) m[1 + d] = sh[d];
+  let p = 1 + n;
+  for (const t of [a.weight, a.posWeight]) {
+    m[p++] = t ? t._off : 0;
+    const lead = n - (t ? t._shape.length : 0);
+    for (let d = 0; d < n; d++) m[p++] = !t || d < lead || t._shape[d - lead] === 1 ? 0 : t._strides[d - lead];
+  }
+  return m;
+}
+
+const bceWithLogitsOp = op('binaryCrossEntropyWithLogits', {
+  forward(ctx, x: Tensor, a: BCEArgs) {
+    const out = a.reduction === 'none' ? Tensor._empty(x._shape, x.dtype) : null;
+    const totals = new Float64Array(1);
+    const meta = bceMeta(x, a);
+    const e = emptyOf(x.dtype);
+    native.bceWithLogitsForward(x._flat(), a.target._flat(), a.weight ? a.weight._st.data : e, a.posWeight ? a.posWeight._st.data : e,
+      out ? out._st.data : e, totals, meta);
+    ctx.save(x, a.target, ...[a.weight, a.posWeight].filter((t): t is Tensor => t !== null));
+    ctx.args = a;
+    if (out) return out;
+    return scalarTensor(a.reduction === 'sum' ? totals[0] : totals[0] / x.size, x.dtype);
+  },
+  backward(ctx, g) {
+    const x = ctx.saved[0];
+    const a = ctx.args as BCEArgs;
+    if (isGradEnabled()) {
+      // g·w·((1 - y) - lw·sigmoid(-x)), lw = 1 + (posWeight - 1)·y, as recorded ops.
+      const sn = x.neg().sigmoid();
+      let d = a.target.neg().add(1).sub(a.posWeight ? sn.mul(a.posWeight.sub(1).mul(a.target).add(1)) : sn);
+      if (a.weight) d = d.mul(a.weight);
+      return [d.mul(a.reduction === 'mean' ? g.div(x.size) : g)];
+    }
+    const gx = Tensor._empty(x._shape, x.dtype);
+    const none = a.reduction === 'none';
+    const scale = none ? 1 : a.reduction === 'mean' ? g.item() / x.size : g.item();
+    const e = emptyOf(x.dtype);
+    native.bceWithLogitsBackward(gx._st.data, x._flat(), a.target._flat(), a.weight ? a.weight._st.data : e,
+      a.posWeight ? a.posWeight._st.data : e, none ? g.to(x.dtype)._flat() : e, scale, bceMeta(x, a));
+    return [gx];
+  },
+});
+
+function bceWithLogitsFused(x: Tensor, a: BCEArgs): Tensor {
+  return bceWithLogitsOp(x, a);
 }
 
 // ---- penalties -----------------------------------------------------------------------------
