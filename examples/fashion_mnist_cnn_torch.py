@@ -4,7 +4,11 @@ Same models (PyTorch's default initialisation, which tapegrad copies), Adam lr 1
 10 epochs, shuffled batches, test set evaluated in batches of 500, float32, 2 threads.
 Reads the IDX files itself (no torchvision needed).
 
-Run: /usr/bin/python3 examples/fashion_mnist_cnn_torch.py [--epochs 10] [--threads 2] [--root DIR]
+Debian's PyTorch calls OpenBLAS (libopenblas0-pthread), whose own thread pool is not governed by
+torch.set_num_threads; next to torch's OpenMP threads it oversubscribes the cores. Run with
+OPENBLAS_NUM_THREADS=1 to keep GEMM on the calling thread (much faster on a busy 2-core machine).
+
+Run: OPENBLAS_NUM_THREADS=1 /usr/bin/python3 examples/fashion_mnist_cnn_torch.py [--epochs 10] [--threads 2] [--models cnn,mlp] [--root DIR]
 """
 import argparse
 import gzip
@@ -59,6 +63,7 @@ def main():
     ap.add_argument('--batch-size', type=int, default=64)
     ap.add_argument('--threads', type=int, default=2)
     ap.add_argument('--root', default='/usr/share/datasets/fashion-mnist')
+    ap.add_argument('--models', default='cnn,mlp')
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     xtr, ytr = load(args.root, True)
@@ -67,7 +72,8 @@ def main():
           f'{args.epochs} epochs; torch {torch.__version__}, {torch.get_num_threads()} threads')
     ds = torch.utils.data.TensorDataset(xtr, ytr)
     loss_fn = nn.functional.cross_entropy
-    for name, make in (('cnn', make_cnn), ('mlp', make_mlp)):
+    for name in args.models.split(','):
+        make = {'cnn': make_cnn, 'mlp': make_mlp}[name]
         torch.manual_seed(0)
         model = make()
         opt = torch.optim.Adam(model.parameters(), lr=1e-3)
