@@ -363,6 +363,8 @@ describe('bad options and inputs', () => {
     expectError(() => opt.step(), TypeError, /^Adam.step: parameter 0 is float32 \[2, 3\] but its grad is float32 \[3, 2\]/);
     q.grad = tg.zeros([2, 3], { dtype: 'float64' });
     expectError(() => opt.step(), TypeError, /^Adam.step: parameter 0 is float32 \[2, 3\] but its grad is float64 \[2, 3\]/);
+    q.grad = 5 as never;
+    expectError(() => opt.step(), TypeError, /^Adam.step: the grad of parameter 0 is not a Tensor/);
     q.grad = tg.zeros([2, 3]);
     opt.paramGroups[0].lr = -1;
     expectError(() => opt.step(), RangeError, /^Adam: learning rate lr must be >= 0/);

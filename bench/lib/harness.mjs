@@ -45,3 +45,13 @@ export function timePerCall(fn, { warmup = 0.15, batches = 5, minBatch = 0.1, mi
   }
   return median(times);
 }
+
+/**
+ * The bandwidth reference: GB/s of the allocation-free in-place copy `dst.copy_(src)` of n float32
+ * elements (reads n, writes n → 8n bytes), at the current thread count.
+ */
+export function copyBandwidth(n) {
+  const src = tg.randn([n]);
+  const dst = tg.zeros([n]);
+  return (8 * n) / timePerCall(() => dst.copy_(src)) / 1e9;
+}

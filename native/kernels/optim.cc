@@ -11,7 +11,7 @@
 #include "../validate.h"
 #include "exports.h"
 
-#if defined(__SSE2__)
+#if defined(__SSE2__) || defined(_M_X64)
 #include <emmintrin.h>
 #elif defined(__aarch64__) && defined(__ARM_NEON)
 #include <arm_neon.h>
@@ -49,7 +49,7 @@ constexpr ptrdiff_t kChunk = 256;
 
 inline void sqrt_inplace(float* x, ptrdiff_t n) {
   ptrdiff_t i = 0;
-#if defined(__SSE2__)
+#if defined(__SSE2__) || defined(_M_X64)
   for (; i + 4 <= n; i += 4) _mm_storeu_ps(x + i, _mm_sqrt_ps(_mm_loadu_ps(x + i)));
 #elif defined(__aarch64__) && defined(__ARM_NEON)
   for (; i + 4 <= n; i += 4) vst1q_f32(x + i, vsqrtq_f32(vld1q_f32(x + i)));
@@ -59,7 +59,7 @@ inline void sqrt_inplace(float* x, ptrdiff_t n) {
 
 inline void sqrt_inplace(double* x, ptrdiff_t n) {
   ptrdiff_t i = 0;
-#if defined(__SSE2__)
+#if defined(__SSE2__) || defined(_M_X64)
   for (; i + 2 <= n; i += 2) _mm_storeu_pd(x + i, _mm_sqrt_pd(_mm_loadu_pd(x + i)));
 #elif defined(__aarch64__) && defined(__ARM_NEON)
   for (; i + 2 <= n; i += 2) vst1q_f64(x + i, vsqrtq_f64(vld1q_f64(x + i)));
