@@ -3,8 +3,8 @@
 //   conv3x3 1→32 pad 1, ReLU, maxpool 2, conv3x3 32→64 pad 1, ReLU, maxpool 2, flatten,
 //   linear 3136→10, cross-entropy.
 // There is no optimizer step in the timed loop (tg.optim is not in this branch): add `opt.step()` to
-// both this script and torch_workloads.py's cnn() once it lands. Each point: 5 timed batches of
-// ≥ 0.1 s after warm-up, median (bench/lib/harness.mjs); also the time of the forward pass alone.
+// both this script and torch_workloads.py's cnn() once it lands. Each point: 7 timed batches of
+// ≥ 0.3 s after warm-up, median (bench/lib/harness.mjs); also the time of the forward pass alone.
 import { emit, round, tg, timePerCall } from './lib/harness.mjs';
 
 const nn = tg.nn;
@@ -31,6 +31,6 @@ for (const threads of [1, 2]) {
     net.zeroGrad();
   };
   const fwd = () => tg.noGrad(() => F.crossEntropy(net.forward(x), y));
-  emit('W6-cnn', threads, 'step_time', round(timePerCall(step, { warmup: 0.5 }) * 1e3), 'ms');
-  emit('W6-cnn-forward', threads, 'step_time', round(timePerCall(fwd, { warmup: 0.3 }) * 1e3), 'ms');
+  emit('W6-cnn', threads, 'step_time', round(timePerCall(step, { warmup: 0.5, batches: 7, minBatch: 0.3 }) * 1e3), 'ms');
+  emit('W6-cnn-forward', threads, 'step_time', round(timePerCall(fwd, { warmup: 0.3, batches: 7, minBatch: 0.3 }) * 1e3), 'ms');
 }

@@ -241,8 +241,8 @@ def cnn():
             with torch.no_grad():
                 return F.cross_entropy(net(x), y)
 
-        emit("W6-cnn", threads, "step_time", rnd(time_per_call(step, warmup=0.5) * 1e3), "ms")
-        emit("W6-cnn-forward", threads, "step_time", rnd(time_per_call(fwd, warmup=0.3) * 1e3), "ms")
+        emit("W6-cnn", threads, "step_time", rnd(time_per_call(step, warmup=0.5, batches=7, min_batch=0.3) * 1e3), "ms")
+        emit("W6-cnn-forward", threads, "step_time", rnd(time_per_call(fwd, warmup=0.3, batches=7, min_batch=0.3) * 1e3), "ms")
 
 
 GROUPS = {"gemm": gemm, "elementwise": elementwise, "overhead": overhead, "tiny": tiny, "cnn": cnn}

@@ -160,6 +160,18 @@ describe('PyTorch conventions at kinks and edges', () => {
     expectClose(F.conv2d(xt, w, null, { padding: 1 }).data(), F.conv2d(x, w, null, { padding: 1 }).data(), 0, 0);
     expectClose(F.maxPool2d(xt, 2).data(), F.maxPool2d(x, 2).data(), 0, 0);
   });
+  it('a large kernel (column buffer too big to keep per thread) equals the sum of per-channel convolutions', () => {
+    const x = f64([2, 3, 40, 40], 25);
+    const w = f64([2, 3, 31, 31], 26);
+    const y = F.conv2d(x, w, null, { padding: 15 });
+    let ref = F.conv2d(x.narrow(1, 0, 1), w.narrow(1, 0, 1), null, { padding: 15 });
+    for (const c of [1, 2]) ref = ref.add(F.conv2d(x.narrow(1, c, 1), w.narrow(1, c, 1), null, { padding: 15 }));
+    expectClose(y.data(), ref.data(), 1e-10, 1e-10, 'value');
+    const [gx, gw] = tg.grad(y.sum(), [x, w]);
+    const [rx, rw] = tg.grad(ref.sum(), [x, w]);
+    expectClose(gx!.data(), rx!.data(), 1e-10, 1e-10, 'grad input');
+    expectClose(gw!.data(), rw!.data(), 1e-10, 1e-10, 'grad weight');
+  });
   it('empty batch', () => {
     const w = f64([4, 3, 3, 3], 24);
     const x = tg.zeros([0, 3, 5, 5], { dtype: 'float64', requiresGrad: true });
@@ -205,6 +217,7 @@ describe('bad input', () => {
     expectError(() => F.conv2d(x, w, null, { padding: -1 }), RangeError, /padding must be non-negative/);
     expectError(() => F.conv2d(x, w, null, { dilation: [1, 2, 3] }), TypeError, /dilation must be an integer or a pair/);
     expectError(() => F.conv2d(x, w, null, { groups: 0 }), RangeError, /groups must be a positive integer/);
+    expectError(() => F.conv2d(x, w, null, { padding: 2 ** 40 }), RangeError, /padding must be at most/);
     expectError(() => F.conv2d(tg.zeros([1, 3, 2, 2]), w), RangeError, /smaller than the \(dilated\) kernel/, /\[1, 3, 2, 2\]/);
     expectError(() => F.conv2d(x, w, tg.zeros([5])), RangeError, /bias must have shape \[4\]/);
     expectError(() => F.conv2d(x, w.double()), TypeError, /float32 but weight is float64/);
@@ -220,6 +233,20 @@ describe('bad input', () => {
     expectError(() => F.avgPool2d(x, 2, { divisorOverride: 0 }), RangeError, /divisorOverride/);
     expectError(() => F.avgPool2d(x, 2, { ceilMode: 1 as unknown as boolean }), TypeError, /ceilMode must be a boolean/);
     expectError(() => F.maxPool2d(x, 2.5), TypeError, /kernelSize/);
+  });
+  it('non-tensor arguments are TypeErrors naming the op', () => {
+    const bads: unknown[] = ['a', {}, null, undefined, [1, 2], () => 1, 3];
+    for (const bad of bads) {
+      const b = bad as tg.Tensor;
+      expectError(() => F.conv2d(b, w), TypeError, /^conv2d: input must be a Tensor/);
+      expectError(() => F.conv2d(x, b), TypeError, /^conv2d: weight must be a Tensor/);
+      expectError(() => F.maxPool2d(b, 2), TypeError, /^maxPool2d: input must be a Tensor/);
+      expectError(() => F.avgPool2d(b, 2), TypeError, /^avgPool2d: input must be a Tensor/);
+      expectError(() => new nn.Conv2d(3, 4, 3).forward(b), TypeError, /^Conv2d\(3, 4, kernelSize=\(3, 3\)\): input must be a Tensor/);
+      expectError(() => new nn.MaxPool2d(2).forward(b), TypeError, /^MaxPool2d\(kernelSize=\(2, 2\)\): input must be a Tensor/);
+    }
+    expectError(() => F.conv2d(x, w, 'b' as unknown as tg.Tensor), TypeError, /^conv2d: bias must be a Tensor/);
+    expectError(() => F.conv2d(x, w, null, null as unknown as object), TypeError, /^conv2d: options must be an object/);
   });
   it('native entry points validate their arguments', () => {
     const meta = (a: number[]) => Float64Array.from(a);

@@ -3,9 +3,12 @@
 // gradient sums per-block partials (fixed blocks of images) in block order, so every result is
 // bitwise identical for any thread count.
 #include <algorithm>
+#include <atomic>
+#include <new>
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -154,26 +157,67 @@ void col2im(const ConvGeom& g, ptrdiff_t channels, const T* col, T* x) {
   }
 }
 
+// Per-thread column buffer: reused while small (no allocation per image), owned per use when large
+// (so one huge convolution does not pin its buffer in every thread for the life of the process).
 template <typename T>
-std::vector<T>& scratch(size_t n) {
-  thread_local std::vector<T> buf;
-  if (buf.size() < n) buf.resize(n);
-  return buf;
+class Scratch {
+ public:
+  explicit Scratch(size_t n) {
+    constexpr size_t kKeep = size_t(1) << 22;
+    thread_local std::vector<T> kept;
+    if (n <= kKeep) {
+      if (kept.size() < n) kept.resize(n);
+      p_ = kept.data();
+    } else {
+      own_.reset(new T[n]);  // not zero-filled: every user overwrites the whole buffer
+      p_ = own_.get();
+    }
+  }
+  T* data() const { return p_; }
+
+ private:
+  std::unique_ptr<T[]> own_;
+  T* p_;
+};
+
+// parallel_for whose blocks may allocate: an allocation failure in any thread (which would otherwise
+// terminate the process from a pool thread) is rethrown on the calling thread after the join.
+template <typename F>
+void parallel_alloc(ptrdiff_t nblocks, F&& fn) {
+  std::atomic<bool> oom{false};
+  parallel_for(nblocks, [&](ptrdiff_t b0, ptrdiff_t b1) {
+    try {
+      fn(b0, b1);
+    } catch (const std::bad_alloc&) {
+      oom = true;
+    }
+  });
+  if (oom) throw std::bad_alloc();
+}
+
+// Runs a kernel, turning an allocation failure into a JavaScript RangeError.
+template <typename F>
+void run_kernel(const Napi::Env& env, const char* op, F&& fn) {
+  try {
+    fn();
+  } catch (const std::bad_alloc&) {
+    throw_range(env, std::string(op) + ": out of memory for the column buffers of this convolution");
+  }
 }
 
 template <typename T>
 void conv_forward(const ConvGeom& g, T* out, const T* x, const T* w, const T* bias) {
   auto gemm = Sel<T>::gemm();
   const ptrdiff_t cg = g.cg(), ocg = g.ocg(), kk = g.kk(), ohw = g.ohw(), ckk = cg * kk;
-  parallel_for(g.n, [&](ptrdiff_t b0, ptrdiff_t b1) {
+  parallel_alloc(g.n, [&](ptrdiff_t b0, ptrdiff_t b1) {
     for (ptrdiff_t n = b0; n < b1; ++n) {
       const T* xn = x + n * g.c * g.hw();
       T* on = out + n * g.oc * ohw;
+      Scratch<T> buf(g.pointwise() ? 0 : size_t(g.c * kk * ohw));
       const T* col = xn;
       if (!g.pointwise()) {
-        T* buf = scratch<T>(size_t(g.c * kk * ohw)).data();
-        im2col(g, g.c, xn, buf);
-        col = buf;
+        im2col(g, g.c, xn, buf.data());
+        col = buf.data();
       }
       for (ptrdiff_t o = 0; o < g.oc; ++o) std::fill(on + o * ohw, on + (o + 1) * ohw, bias ? bias[o] : T(0));
       for (ptrdiff_t gi = 0; gi < g.groups; ++gi) {
@@ -188,11 +232,12 @@ template <typename T>
 void conv_backward_input(const ConvGeom& g, T* gx, const T* gout, const T* w) {
   auto gemm = Sel<T>::gemm();
   const ptrdiff_t cg = g.cg(), ocg = g.ocg(), kk = g.kk(), ohw = g.ohw(), ckk = cg * kk;
-  parallel_for(g.n, [&](ptrdiff_t b0, ptrdiff_t b1) {
+  parallel_alloc(g.n, [&](ptrdiff_t b0, ptrdiff_t b1) {
     for (ptrdiff_t n = b0; n < b1; ++n) {
       T* gxn = gx + n * g.c * g.hw();
       const T* gn = gout + n * g.oc * ohw;
-      T* col = g.pointwise() ? gxn : scratch<T>(size_t(g.c * kk * ohw)).data();
+      Scratch<T> buf(g.pointwise() ? 0 : size_t(g.c * kk * ohw));
+      T* col = g.pointwise() ? gxn : buf.data();
       for (ptrdiff_t gi = 0; gi < g.groups; ++gi) {
         gemm(ckk, ohw, ocg, T(1), w + gi * ocg * ckk, 1, ckk, gn + gi * ocg * ohw, ohw, 1, T(0),
              col + gi * ckk * ohw, ohw);
@@ -217,17 +262,17 @@ void conv_backward_weight(const ConvGeom& g, T* gw, const T* x, const T* gout) {
   const ptrdiff_t per = weight_block(g.n), nblocks = (g.n + per - 1) / per;
   // Block 0 accumulates straight into gw; the others into their own partials.
   std::vector<T> partials(size_t((nblocks - 1) * wsize));
-  parallel_for(nblocks, [&](ptrdiff_t b0, ptrdiff_t b1) {
+  parallel_alloc(nblocks, [&](ptrdiff_t b0, ptrdiff_t b1) {
     for (ptrdiff_t blk = b0; blk < b1; ++blk) {
       T* acc = blk == 0 ? gw : partials.data() + (blk - 1) * wsize;
       const ptrdiff_t n0 = blk * per, n1 = std::min(g.n, n0 + per);
       for (ptrdiff_t n = n0; n < n1; ++n) {
         const T* xn = x + n * g.c * g.hw();
+        Scratch<T> buf(g.pointwise() ? 0 : size_t(g.c * kk * ohw));
         const T* col = xn;
         if (!g.pointwise()) {
-          T* buf = scratch<T>(size_t(g.c * kk * ohw)).data();
-          im2col(g, g.c, xn, buf);
-          col = buf;
+          im2col(g, g.c, xn, buf.data());
+          col = buf.data();
         }
         const T* gn = gout + n * g.oc * ohw;
         for (ptrdiff_t gi = 0; gi < g.groups; ++gi) {
@@ -289,11 +334,13 @@ Napi::Value Conv2d(const Napi::CallbackInfo& info) {
   check_length(info.Env(), op, "x", r.a, size_t(g.n * g.c * g.hw()));
   check_length(info.Env(), op, "weight", r.b, size_t(g.oc * g.cg() * g.kk()));
   if (bias.length != 0) check_length(info.Env(), op, "bias", bias, size_t(g.oc));
-  if (r.out.dtype == DType::F32) {
-    conv_forward<float>(g, r.out.as<float>(), r.a.as<float>(), r.b.as<float>(), bias.length ? bias.as<float>() : nullptr);
-  } else {
-    conv_forward<double>(g, r.out.as<double>(), r.a.as<double>(), r.b.as<double>(), bias.length ? bias.as<double>() : nullptr);
-  }
+  run_kernel(info.Env(), op, [&] {
+    if (r.out.dtype == DType::F32) {
+      conv_forward<float>(g, r.out.as<float>(), r.a.as<float>(), r.b.as<float>(), bias.length ? bias.as<float>() : nullptr);
+    } else {
+      conv_forward<double>(g, r.out.as<double>(), r.a.as<double>(), r.b.as<double>(), bias.length ? bias.as<double>() : nullptr);
+    }
+  });
   return info.Env().Undefined();
 }
 
@@ -307,8 +354,10 @@ Napi::Value Conv2dBackwardInput(const Napi::CallbackInfo& info) {
   check_length(info.Env(), op, "gx", r.out, size_t(g.n * g.c * g.hw()));
   check_length(info.Env(), op, "gout", r.a, size_t(g.n * g.oc * g.ohw()));
   check_length(info.Env(), op, "weight", r.b, size_t(g.oc * g.cg() * g.kk()));
-  if (r.out.dtype == DType::F32) conv_backward_input<float>(g, r.out.as<float>(), r.a.as<float>(), r.b.as<float>());
-  else conv_backward_input<double>(g, r.out.as<double>(), r.a.as<double>(), r.b.as<double>());
+  run_kernel(info.Env(), op, [&] {
+    if (r.out.dtype == DType::F32) conv_backward_input<float>(g, r.out.as<float>(), r.a.as<float>(), r.b.as<float>());
+    else conv_backward_input<double>(g, r.out.as<double>(), r.a.as<double>(), r.b.as<double>());
+  });
   return info.Env().Undefined();
 }
 
@@ -322,8 +371,10 @@ Napi::Value Conv2dBackwardWeight(const Napi::CallbackInfo& info) {
   check_length(info.Env(), op, "gw", r.out, size_t(g.oc * g.cg() * g.kk()));
   check_length(info.Env(), op, "x", r.a, size_t(g.n * g.c * g.hw()));
   check_length(info.Env(), op, "gout", r.b, size_t(g.n * g.oc * g.ohw()));
-  if (r.out.dtype == DType::F32) conv_backward_weight<float>(g, r.out.as<float>(), r.a.as<float>(), r.b.as<float>());
-  else conv_backward_weight<double>(g, r.out.as<double>(), r.a.as<double>(), r.b.as<double>());
+  run_kernel(info.Env(), op, [&] {
+    if (r.out.dtype == DType::F32) conv_backward_weight<float>(g, r.out.as<float>(), r.a.as<float>(), r.b.as<float>());
+    else conv_backward_weight<double>(g, r.out.as<double>(), r.a.as<double>(), r.b.as<double>());
+  });
   return info.Env().Undefined();
 }
 

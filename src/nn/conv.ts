@@ -35,16 +35,19 @@ export interface AvgPool2dOptions {
   divisorOverride?: number | null;
 }
 
+const MAX_INT = 2 ** 31 - 1;
+
 /** An int or [h, w] pair of ints >= min, as [h, w]. */
 export function pairArg(opName: string, v: unknown, what: string, min: number): [number, number] {
   const ok = (n: unknown): n is number => typeof n === 'number' && Number.isInteger(n);
   let p: [number, number];
   if (ok(v)) p = [v, v];
-  else if ((Array.isArray(v) || v instanceof Array) && v.length === 2 && ok(v[0]) && ok(v[1])) p = [v[0], v[1]];
+  else if (Array.isArray(v) && v.length === 2 && ok(v[0]) && ok(v[1])) p = [v[0], v[1]];
   else throw new TypeError(`${opName}: ${what} must be an integer or a pair [h, w] of integers, got ${fmt(v)}`);
   if (p[0] < min || p[1] < min) {
     throw new RangeError(`${opName}: ${what} must be ${min === 0 ? 'non-negative' : 'positive'}, got ${fmt(v)}`);
   }
+  if (p[0] > MAX_INT || p[1] > MAX_INT) throw new RangeError(`${opName}: ${what} must be at most ${MAX_INT}, got ${fmt(v)}`);
   return p;
 }
 
