@@ -1,5 +1,7 @@
 // tg.nn.utils: clipGradNorm_ / clipGradValue_ against hand-derived values with PyTorch's semantics, and
 // checkGradients on real models (a correct MLP, a deliberately wrong custom op, non-determinism).
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import * as tg from 'tapegrad';
 import { expectClose, expectError, sample } from './helpers';
@@ -13,6 +15,40 @@ function withGrad(values: number[], g: number[] | null, dtype: 'float32' | 'floa
   if (g) p.grad = tg.tensor(g, { dtype });
   return p;
 }
+
+interface Enc { data: number[]; shape: number[] }
+interface ClipCase {
+  fn: 'clipGradNorm_' | 'clipGradValue_'; dtype: 'float32' | 'float64'; maxNorm?: number; normType?: number | 'inf';
+  clipValue?: number; grads: (Enc | null)[]; total?: number; clipped: (Enc | null)[];
+}
+// Generated once by test/fixtures/make_clip_fixture.py with torch 1.13.
+const clipFixture = JSON.parse(readFileSync(resolve(__dirname, 'fixtures', 'clip.json'), 'utf8')) as { cases: ClipCase[] };
+
+describe('clipping matches PyTorch (fixture)', () => {
+  it('has the cases', () => expect(clipFixture.cases.length).toBe(28));
+  for (const [i, c] of clipFixture.cases.entries()) {
+    it(`${i}: ${c.fn} ${c.dtype} ${c.fn === 'clipGradNorm_' ? `maxNorm=${c.maxNorm} normType=${c.normType}` : `clipValue=${c.clipValue}`}`, () => {
+      const params = c.grads.map((g) => {
+        const p = tg.zeros(g ? g.shape : [2], { dtype: c.dtype, requiresGrad: true });
+        if (g) p.grad = tg.tensor(Float64Array.from(g.data), { dtype: 'float64', shape: g.shape }).to(c.dtype);
+        return p;
+      });
+      const tol = c.dtype === 'float64' ? 1e-13 : 1e-6;
+      if (c.fn === 'clipGradNorm_') {
+        const total = U.clipGradNorm_(params, c.maxNorm!, { normType: c.normType === 'inf' ? Infinity : c.normType });
+        expect(total.dtype).toBe(c.dtype);
+        expectClose([total.item()], [c.total!], tol, 0, 'total norm');
+      } else {
+        U.clipGradValue_(params, c.clipValue!);
+      }
+      params.forEach((p, k) => {
+        const e = c.clipped[k];
+        if (e === null) expect(p.grad).toBeNull();
+        else expectClose(p.grad!.data(), e.data, tol, tol * 1e-3, `grad ${k}`);
+      });
+    });
+  }
+});
 
 describe('clipGradNorm_', () => {
   it('2-norm over all gradients, scaled by maxNorm / (total + 1e-6), null grads skipped', () => {

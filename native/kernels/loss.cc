@@ -372,15 +372,39 @@ void bce_walk(const BceArgs& a, ptrdiff_t s, ptrdiff_t e, F&& f) {
   }
 }
 
-// Elements are processed in chunks: e^-|x| (and log1p of it) through the vectorized unary kernels,
-// then the per-element combination.
+// Elements are processed in chunks of kBceChunk: e^-|x| (and log1p of it) through the vectorized unary
+// kernels, the broadcast weights gathered into chunk buffers, then plain loops over the chunk.
 constexpr ptrdiff_t kBceChunk = 512;
 
-// z[i] = e^-|x[i]| for i in [s, s + n).
+// z = e^-|x| over n entries.
 template <typename T>
 inline void exp_neg_abs(T* z, T* tmp, const T* x, ptrdiff_t n) {
   for (ptrdiff_t i = 0; i < n; ++i) tmp[i] = -std::fabs(x[i]);
   Sel<T>::unary()(U_EXP, z, 1, tmp, 1, n, UnaryParams{});
+}
+
+// lw = 1 + (posWeight - 1)·y and the weight of entries [c0, c0 + n), or 1 where absent.
+template <typename T>
+inline void gather_weights(const BceArgs& a, ptrdiff_t c0, ptrdiff_t n, const T* y, T* lw, T* wv) {
+  const T* w = a.w.length ? a.w.as<T>() : nullptr;
+  const T* pw = a.pw.length ? a.pw.as<T>() : nullptr;
+  if (!w && !pw) {
+    for (ptrdiff_t k = 0; k < n; ++k) lw[k] = wv[k] = T(1);
+    return;
+  }
+  bce_walk(a, c0, c0 + n, [&](ptrdiff_t i, ptrdiff_t wi, ptrdiff_t pi) {
+    lw[i - c0] = pw ? T(1) + (pw[pi] - T(1)) * y[i] : T(1);
+    wv[i - c0] = w ? w[wi] : T(1);
+  });
+}
+
+template <typename T>
+inline void bce_loss_chunk(T* __restrict l, const T* __restrict x, const T* __restrict y, const T* __restrict lp,
+                           const T* __restrict lw, const T* __restrict wv, ptrdiff_t m) {
+  for (ptrdiff_t k = 0; k < m; ++k) {
+    const T sp = (x[k] < T(0) ? -x[k] : T(0)) + lp[k];  // softplus(-x) = max(-x, 0) + log1p(e^-|x|)
+    l[k] = ((T(1) - y[k]) * x[k] + lw[k] * sp) * wv[k];
+  }
 }
 
 // l = w·((1 - y)·x + lw·softplus(-x)), lw = 1 + (posWeight - 1)·y, softplus(-x) = max(-x, 0) + log1p(e^-|x|).
@@ -388,30 +412,26 @@ template <typename T>
 void bce_forward(const BceArgs& a, T* out, double* total) {
   const T* x = a.x.as<T>();
   const T* y = a.y.as<T>();
-  const T* w = a.w.length ? a.w.as<T>() : nullptr;
-  const T* pw = a.pw.length ? a.pw.as<T>() : nullptr;
   const ptrdiff_t n = a.numel;
   const ptrdiff_t nblocks = (n + kElementGrain - 1) / kElementGrain;
   std::vector<double> part(size_t(std::max<ptrdiff_t>(nblocks, 1)), 0.0);
   auto unary = Sel<T>::unary();
+  auto sum_fn = Sel<T>::sum();
   parallel_for(nblocks, [&](ptrdiff_t b0, ptrdiff_t b1) {
-    T z[kBceChunk], lp[kBceChunk];
+    T z[kBceChunk], lp[kBceChunk], lw[kBceChunk], wv[kBceChunk], l[kBceChunk];
     for (ptrdiff_t b = b0; b < b1; ++b) {
       double sum = 0;
       const ptrdiff_t end = std::min(n, (b + 1) * kElementGrain);
       for (ptrdiff_t c0 = b * kElementGrain; c0 < end; c0 += kBceChunk) {
         const ptrdiff_t m = std::min(kBceChunk, end - c0);
-        exp_neg_abs(z, lp, x + c0, m);
+        const T* xc = x + c0;
+        const T* yc = y + c0;
+        exp_neg_abs(z, lp, xc, m);
         unary(U_LOG1P, lp, 1, z, 1, m, UnaryParams{});
-        bce_walk(a, c0, c0 + m, [&](ptrdiff_t i, ptrdiff_t wi, ptrdiff_t pi) {
-          const double xv = double(x[i]), yv = double(y[i]);
-          const double sp = std::max(-xv, 0.0) + double(lp[i - c0]);
-          const double lw = pw ? 1 + (double(pw[pi]) - 1) * yv : 1.0;
-          double l = (1 - yv) * xv + lw * sp;
-          if (w) l *= double(w[wi]);
-          if (out) out[i] = static_cast<T>(l);
-          sum += l;
-        });
+        gather_weights(a, c0, m, y, lw, wv);
+        T* lo = out ? out + c0 : l;
+        bce_loss_chunk(lo, xc, yc, lp, lw, wv, m);
+        sum += sum_fn(lo, 1, m);
       }
       part[size_t(b)] = sum;
     }
@@ -440,31 +460,39 @@ Napi::Value BceWithLogitsForward(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
+// Branch-free (vectorizable) chunk loop: sigmoid(-x) = (x >= 0 ? z : 1) / (1 + z) with z = e^-|x|.
+template <typename T>
+inline void bce_grad_chunk(T* __restrict g, const T* __restrict x, const T* __restrict y, const T* __restrict z,
+                           const T* __restrict lw, const T* __restrict wv, T sc, ptrdiff_t m) {
+  for (ptrdiff_t k = 0; k < m; ++k) {
+    const T num = x[k] >= T(0) ? z[k] : T(1);
+    const T sig_neg = num / (T(1) + z[k]);
+    g[k] = ((T(1) - y[k]) - lw[k] * sig_neg) * wv[k] * sc;
+  }
+}
+
 // gx = g·w·((1 - y) - lw·sigmoid(-x)), g = gradOut[i]·scale, or scale when gradOut is empty.
 template <typename T>
 void bce_backward(const BceArgs& a, T* gx, const T* gout, double scale) {
   const T* x = a.x.as<T>();
   const T* y = a.y.as<T>();
-  const T* w = a.w.length ? a.w.as<T>() : nullptr;
-  const T* pw = a.pw.length ? a.pw.as<T>() : nullptr;
   const ptrdiff_t n = a.numel;
   const ptrdiff_t nblocks = (n + kElementGrain - 1) / kElementGrain;
+  const T sc = static_cast<T>(scale);
   parallel_for(nblocks, [&](ptrdiff_t b0, ptrdiff_t b1) {
-    T z[kBceChunk], tmp[kBceChunk];
+    T z[kBceChunk], tmp[kBceChunk], lw[kBceChunk], wv[kBceChunk];
     const ptrdiff_t end = std::min(n, b1 * kElementGrain);
     for (ptrdiff_t c0 = b0 * kElementGrain; c0 < end; c0 += kBceChunk) {
       const ptrdiff_t m = std::min(kBceChunk, end - c0);
-      exp_neg_abs(z, tmp, x + c0, m);
-      bce_walk(a, c0, c0 + m, [&](ptrdiff_t i, ptrdiff_t wi, ptrdiff_t pi) {
-        const double xv = double(x[i]), yv = double(y[i]);
-        const double zv = double(z[i - c0]);
-        const double sig_neg = xv >= 0 ? zv / (1 + zv) : 1 / (1 + zv);  // sigmoid(-x)
-        const double lw = pw ? 1 + (double(pw[pi]) - 1) * yv : 1.0;
-        double g = (1 - yv) - lw * sig_neg;
-        if (w) g *= double(w[wi]);
-        g *= gout ? double(gout[i]) * scale : scale;
-        gx[i] = static_cast<T>(g);
-      });
+      const T* xc = x + c0;
+      const T* yc = y + c0;
+      T* g = gx + c0;
+      exp_neg_abs(z, tmp, xc, m);
+      gather_weights(a, c0, m, y, lw, wv);
+      bce_grad_chunk(g, xc, yc, z, lw, wv, sc, m);
+      if (gout) {
+        for (ptrdiff_t k = 0; k < m; ++k) g[k] *= gout[c0 + k];
+      }
     }
   });
 }

@@ -174,7 +174,8 @@ function softplusNeg(x: Tensor): Tensor {
 /**
  * Binary cross-entropy on logits in the stable form: (1-y)·x + lw·softplus(-x), lw = 1 + (posWeight-1)·y
  * (equal to max(x,0) - x·y + log1p(e^-|x|) without posWeight), times weight. posWeight broadcasts
- * against the target (one entry per class along the last dim), as in PyTorch.
+ * against the target (one entry per class along the last dim), as in PyTorch. Runs the fused native
+ * kernel unless the target, weight or posWeight needs a gradient.
  */
 export function binaryCrossEntropyWithLogits(input: Tensor, target: Tensor, opts: BCEWithLogitsLossOptions = {}): Tensor {
   const fn = 'binaryCrossEntropyWithLogits';
@@ -186,7 +187,7 @@ export function binaryCrossEntropyWithLogits(input: Tensor, target: Tensor, opts
   sameShape(fn, input, target);
   if (w) broadcastable(fn, w, input.shape, 'weight');
   if (pw) broadcastable(fn, pw, input.shape, 'posWeight');
-  if (useFused([w, pw, target], input.dtype)) return bceWithLogitsFused(input, { target, weight: w, posWeight: pw, reduction: r });
+  if (useFused([w, pw, target], input.dtype)) return bceWithLogitsOp(input, { target, weight: w, posWeight: pw, reduction: r });
   return bceWithLogitsComposed(input, target, w, pw, r);
 }
 
@@ -315,6 +316,8 @@ export function nllLoss(logProbs: Tensor, target: Tensor, opts: NLLLossOptions =
  * - class targets: (1-ε)·nllLoss(logSoftmax(x)) + ε/C·Σ_c w_c·(-logp_c) (ignored entries 0; 'mean'
  *   divides both terms by the summed weights of the kept targets);
  * - probabilities: -Σ_c w_c·y'_c·logp_c with y' = (1-ε)·y + ε/C; 'mean' divides by N·d1·... .
+ * Runs the fused native kernel (per-row logsumexp saved for a one-pass softmax - target backward) unless
+ * the target or weight needs a gradient; labels outside [0, C) other than ignoreIndex throw a RangeError.
  */
 export function crossEntropy(logits: Tensor, target: Tensor, opts: CrossEntropyLossOptions = {}): Tensor {
   const fn = 'crossEntropy';
@@ -333,12 +336,12 @@ export function crossEntropy(logits: Tensor, target: Tensor, opts: CrossEntropyL
     if (target.shape.length !== logits.shape.length || target.shape.some((s, i) => s !== logits.shape[i])) {
       throw new RangeError(`${fn}: probability target shape ${shapeStr(target.shape)} must equal input shape ${shapeStr(logits.shape)}`);
     }
-    if (useFused([w, target], logits.dtype)) return crossEntropyFused(logits, { target, weight: w, reduction: r, eps, ignore: 0 });
+    if (C > 0 && useFused([w, target], logits.dtype)) return crossEntropyOp(logits, { target, weight: w, reduction: r, eps, ignore: 0 });
     return crossEntropyComposed(logits, target, w, r, eps, 0);
   }
   const ignore = ignoreIndexOf(fn, opts.ignoreIndex);
   checkClassTargetShape(fn, logits, target);
-  if (useFused([w], logits.dtype) && ignore === (ignore | 0)) return crossEntropyFused(logits, { target, weight: w, reduction: r, eps, ignore });
+  if (C > 0 && useFused([w], logits.dtype) && ignore === (ignore | 0)) return crossEntropyOp(logits, { target, weight: w, reduction: r, eps, ignore });
   return crossEntropyComposed(logits, target, w, r, eps, ignore);
 }
 
@@ -460,10 +463,6 @@ const crossEntropyOp = op('crossEntropy', {
   },
 });
 
-function crossEntropyFused(x: Tensor, a: CEArgs): Tensor {
-  return crossEntropyOp(x, a);
-}
-
 /**
  * The cross-entropy gradient g·(softmax(x)·A - B) as recorded ops (createGraph): per row A = Σ_c w_c·y'_c
  * and B_c = w_c·y'_c, with y' the smoothed target distribution (one-hot for labels) and ignored rows 0.
@@ -561,10 +560,6 @@ const bceWithLogitsOp = op('binaryCrossEntropyWithLogits', {
     return [gx];
   },
 });
-
-function bceWithLogitsFused(x: Tensor, a: BCEArgs): Tensor {
-  return bceWithLogitsOp(x, a);
-}
 
 // ---- penalties -----------------------------------------------------------------------------
 
