@@ -30,7 +30,7 @@ describe('examples/linear-regression', () => {
     const t = TRUE_COEFFICIENTS;
     for (const r of res.filter((v) => v.name !== 'batch GD')) {
       // At the noise floor; batch size 1 ends on a noisy iterate, so its coefficients get wider bounds.
-      const tol = r.batchSize === 1 ? 2 : 1;
+      const tol = r.batchSize === 1 ? 3 : 1;
       expect(r.valMse).toBeLessThan(1.5 * noise);
       expect(r.trainMse).toBeLessThan(1.5 * noise);
       expect(Math.abs(r.intercept - t.intercept)).toBeLessThan(0.75 * tol);
