@@ -6,7 +6,7 @@
 #include "vmath.h"
 
 template <typename T>
-static inline T unary_f(int op, T x, UnaryParams p) {
+TG_VM_INLINE T unary_f(int op, T x, UnaryParams p) {
   constexpr T kSqrt1_2 = T(0.70710678118654752440);
   constexpr T kSqrt2OverPi = T(0.79788456080286535588);
   switch (op) {
@@ -46,7 +46,7 @@ static inline T unary_f(int op, T x, UnaryParams p) {
 
 // d f(x) / dx times g; y = f(x) is available where the rule is cheaper through it.
 template <typename T>
-static inline T unary_df(int op, T g, T x, T y, UnaryParams p) {
+TG_VM_INLINE T unary_df(int op, T g, T x, T y, UnaryParams p) {
   constexpr T kSqrt1_2 = T(0.70710678118654752440);
   constexpr T kInvSqrt2Pi = T(0.39894228040143267794);
   constexpr T kSqrt2OverPi = T(0.79788456080286535588);

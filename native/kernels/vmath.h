@@ -8,20 +8,28 @@
 #include <cstdint>
 #include <cstring>
 
-static inline uint32_t vm_bits(float x) {
+// Inlined into each loop whatever GCC's size heuristics say (also the unary op switch in unary.h,
+// which GCC otherwise clones per op): a call in the loop body would stop vectorization.
+#if defined(__GNUC__) || defined(__clang__)
+#define TG_VM_INLINE static inline __attribute__((always_inline))
+#else
+#define TG_VM_INLINE static inline
+#endif
+
+TG_VM_INLINE uint32_t vm_bits(float x) {
   uint32_t u;
   std::memcpy(&u, &x, sizeof u);
   return u;
 }
-static inline float vm_float(uint32_t u) {
+TG_VM_INLINE float vm_float(uint32_t u) {
   float x;
   std::memcpy(&x, &u, sizeof x);
   return x;
 }
 // 2^k for k in [-126, 127].
-static inline float vm_pow2(int32_t k) { return vm_float(uint32_t(k + 127) << 23); }
+TG_VM_INLINE float vm_pow2(int32_t k) { return vm_float(uint32_t(k + 127) << 23); }
 
-static inline float vm_exp(float x) {
+TG_VM_INLINE float vm_exp(float x) {
   // Clamped so that n stays in [-150, 128]; the two-step scaling below then underflows to
   // denormals/zero and overflows to inf exactly where exp does.
   float xc = x < -104.0f ? -104.0f : x;
@@ -46,7 +54,7 @@ static inline float vm_exp(float x) {
   return x != x ? x : y;
 }
 
-static inline float vm_log(float x) {
+TG_VM_INLINE float vm_log(float x) {
   const bool sub = x < 1.17549435e-38f;  // denormal (or <= 0: fixed up at the end)
   const float xs = sub ? x * 8388608.0f : x;
   const uint32_t u = vm_bits(xs);
@@ -77,11 +85,11 @@ static inline float vm_log(float x) {
   return x != x ? x : r;
 }
 
-static inline float vm_copysign(float mag, float sign) {
+TG_VM_INLINE float vm_copysign(float mag, float sign) {
   return vm_float((vm_bits(mag) & 0x7fffffffu) | (vm_bits(sign) & 0x80000000u));
 }
 
-static inline float vm_tanh(float x) {
+TG_VM_INLINE float vm_tanh(float x) {
   const float ax = std::fabs(x);
   const float z = x * x;
   float p = -5.70498872745e-3f;
@@ -95,7 +103,7 @@ static inline float vm_tanh(float x) {
   return vm_copysign(ax < 0.625f ? small : big, x);  // NaN takes `big`, which is NaN; keeps -0
 }
 
-static inline float vm_sigmoid(float x) {
+TG_VM_INLINE float vm_sigmoid(float x) {
   const float e = vm_exp(-std::fabs(x));
   const float d = 1.0f + e;
   return x >= 0.0f ? 1.0f / d : e / d;  // e / (1 + e) keeps tiny results accurate
@@ -103,7 +111,7 @@ static inline float vm_sigmoid(float x) {
 
 // erf(x) = x P(x^2) below 0.921875, 1 - exp(Q(|x|)) up to 3.92 (Q fits log erfc), ±1 beyond.
 // Coefficients fitted once (weighted least squares iterated towards minimax) in double.
-static inline float vm_erf(float x) {
+TG_VM_INLINE float vm_erf(float x) {
   const float ax = std::fabs(x);
   const float t = x * x;
   float p = 8.070874173427e-05f;
@@ -132,16 +140,16 @@ static inline float vm_erf(float x) {
 }
 
 // Overloads used by the templated kernels: float takes the polynomial code, double libm.
-static inline float tg_exp(float x) { return vm_exp(x); }
-static inline double tg_exp(double x) { return std::exp(x); }
-static inline float tg_log(float x) { return vm_log(x); }
-static inline double tg_log(double x) { return std::log(x); }
-static inline float tg_tanh(float x) { return vm_tanh(x); }
-static inline double tg_tanh(double x) { return std::tanh(x); }
-static inline float tg_erf(float x) { return vm_erf(x); }
-static inline double tg_erf(double x) { return std::erf(x); }
-static inline float tg_sigmoid(float x) { return vm_sigmoid(x); }
-static inline double tg_sigmoid(double x) {
+TG_VM_INLINE float tg_exp(float x) { return vm_exp(x); }
+TG_VM_INLINE double tg_exp(double x) { return std::exp(x); }
+TG_VM_INLINE float tg_log(float x) { return vm_log(x); }
+TG_VM_INLINE double tg_log(double x) { return std::log(x); }
+TG_VM_INLINE float tg_tanh(float x) { return vm_tanh(x); }
+TG_VM_INLINE double tg_tanh(double x) { return std::tanh(x); }
+TG_VM_INLINE float tg_erf(float x) { return vm_erf(x); }
+TG_VM_INLINE double tg_erf(double x) { return std::erf(x); }
+TG_VM_INLINE float tg_sigmoid(float x) { return vm_sigmoid(x); }
+TG_VM_INLINE double tg_sigmoid(double x) {
   if (x >= 0.0) return 1.0 / (1.0 + std::exp(-x));
   const double e = std::exp(x);
   return e / (1.0 + e);
