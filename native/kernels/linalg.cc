@@ -10,8 +10,19 @@
 namespace tg {
 namespace {
 
-constexpr ptrdiff_t kRowBlock = 120;   // a multiple of every ISA's MR
-constexpr ptrdiff_t kColBlock = 512;   // a multiple of every ISA's NR
+constexpr ptrdiff_t kRowUnit = 24;     // a multiple of every ISA's MR (4, 6, 8)
+constexpr ptrdiff_t kColUnit = 32;     // a multiple of every ISA's NR (4, 8, 16, 32)
+constexpr ptrdiff_t kRowBlock = 5 * kRowUnit;
+constexpr ptrdiff_t kColBlock = 8 * kColUnit;
+
+// The block size that cuts `len` into the fewest blocks of at most `max_block`, as equal as the
+// unit allows (128 rows: 72 + 56, not 120 + 8, so two threads share the work). It depends on the
+// shape only, never on the thread count.
+ptrdiff_t balanced_block(ptrdiff_t len, ptrdiff_t max_block, ptrdiff_t unit) {
+  const ptrdiff_t blocks = std::max<ptrdiff_t>(1, (len + max_block - 1) / max_block);
+  const ptrdiff_t per = (len + blocks - 1) / blocks;
+  return std::max(unit, (per + unit - 1) / unit * unit);
+}
 
 struct Operand {
   ptrdiff_t offset, rs, cs;
@@ -25,15 +36,16 @@ void run_gemm(const Array& a, const Array& b, const Array& c, int nb, const ptrd
   auto gemm = Sel<T>::gemm();
   ptrdiff_t batch = 1;
   for (int d = 0; d < nb; ++d) batch *= bshape[d];
-  const ptrdiff_t mblocks = (m + kRowBlock - 1) / kRowBlock;
-  const ptrdiff_t nblocks = (n + kColBlock - 1) / kColBlock;
+  const ptrdiff_t rb = balanced_block(m, kRowBlock, kRowUnit), cb = balanced_block(n, kColBlock, kColUnit);
+  const ptrdiff_t mblocks = (m + rb - 1) / rb;
+  const ptrdiff_t nblocks = (n + cb - 1) / cb;
   const ptrdiff_t tasks = batch * mblocks * nblocks;
   const double flops = 2.0 * double(batch) * double(m) * double(n) * double(k);
   auto task = [&](ptrdiff_t t0, ptrdiff_t t1) {
     for (ptrdiff_t t = t0; t < t1; ++t) {
       ptrdiff_t bi = t / (mblocks * nblocks);
       const ptrdiff_t r = t % (mblocks * nblocks);
-      const ptrdiff_t i0 = (r / nblocks) * kRowBlock, j0 = (r % nblocks) * kColBlock;
+      const ptrdiff_t i0 = (r / nblocks) * rb, j0 = (r % nblocks) * cb;
       ptrdiff_t oa = A.offset, ob = B.offset, oc = C.offset;
       for (int d = nb - 1; d >= 0; --d) {
         const ptrdiff_t id = bi % bshape[d];
@@ -42,7 +54,7 @@ void run_gemm(const Array& a, const Array& b, const Array& c, int nb, const ptrd
         ob += id * B.bstride[d];
         oc += id * C.bstride[d];
       }
-      const ptrdiff_t mm = std::min(kRowBlock, m - i0), nn = std::min(kColBlock, n - j0);
+      const ptrdiff_t mm = std::min(rb, m - i0), nn = std::min(cb, n - j0);
       gemm(mm, nn, k, alpha, a.as<T>() + oa + i0 * A.rs, A.rs, A.cs, b.as<T>() + ob + j0 * B.cs,
            B.rs, B.cs, beta, c.as<T>() + oc + i0 * C.rs + j0, C.rs);
     }
