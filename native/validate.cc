@@ -37,11 +37,10 @@ void require_args(const Napi::CallbackInfo& info, size_t n, const char* op) {
 }
 
 namespace {
-// One napi_get_typedarray_info call gives kind, length and the (offset) data pointer; the
-// node-addon-api accessors would make about six calls per array.
+// One napi_get_typedarray_info call checks the value and gives kind, length and the (offset) data
+// pointer; the node-addon-api accessors would make about six calls per array.
 bool typed_info(napi_env env, napi_value v, napi_typedarray_type* type, size_t* length, void** data) {
-  bool is_typed = false;
-  if (napi_is_typedarray(env, v, &is_typed) != napi_ok || !is_typed) return false;
+  // Fails with napi_invalid_arg (and no pending exception) for anything but a typed array.
   return napi_get_typedarray_info(env, v, type, length, data, nullptr, nullptr) == napi_ok;
 }
 }  // namespace
@@ -164,6 +163,14 @@ void check_length(const Napi::Env& env, const char* op, const char* name, const 
   if (a.length != expected) {
     throw_range(env, std::string(op) + ": " + name + " has length " + std::to_string(a.length) +
                          ", expected " + std::to_string(expected));
+  }
+}
+
+void check_length_at_least(const Napi::Env& env, const char* op, const char* name, const Array& a,
+                           size_t n) {
+  if (a.length < n) {
+    throw_range(env, std::string(op) + ": " + name + " has length " + std::to_string(a.length) +
+                         ", expected at least " + std::to_string(n));
   }
 }
 

@@ -83,6 +83,9 @@ void check_extent(const Napi::Env& env, const char* op, const char* name, const 
                   ptrdiff_t offset, const ptrdiff_t* shape, const ptrdiff_t* strides, int ndim);
 void check_length(const Napi::Env& env, const char* op, const char* name, const Array& a,
                   size_t expected);
+// Throws "<op>: <name> has length L, expected at least N" (RangeError) when a is shorter than n.
+void check_length_at_least(const Napi::Env& env, const char* op, const char* name, const Array& a,
+                           size_t n);
 
 // Merges dims that are contiguous for every operand and drops size-1 dims.
 void coalesce(Layout& l);

@@ -4,7 +4,7 @@
 import { native, UnaryOp, BinaryOp } from '../native';
 import { Tensor } from '../tensor';
 import { isGradEnabled } from '../autograd/grad-mode';
-import { broadcastShapes } from '../shape';
+import { broadcastShapes, isDense, sameShape } from '../shape';
 import { checkFloat, checkTensor, elementwiseMeta, method, op, promoteOperands, scalarTensor } from './util';
 import { sumTo } from './reduce';
 
@@ -175,6 +175,13 @@ export function clamp(x: Tensor, min?: number | null, max?: number | null): Tens
 // ---- binary --------------------------------------------------------------------------------
 
 function binaryForward(code: BinaryOp, name: string, a: Tensor, b: Tensor): Tensor {
+  const as = a._shape;
+  if (sameShape(as, b._shape) && isDense(as, a._strides) && isDense(as, b._strides)) {
+    // The common case, one contiguous run each: no layout metadata to build or parse.
+    const out = Tensor._empty(as, a.dtype); // shapes are never mutated, so out may share a's
+    native.binaryDense(code, out._st.data, a._st.data, a._off, b._st.data, b._off);
+    return out;
+  }
   const shape = broadcastShapes(name, a._shape, b._shape);
   const out = Tensor._empty(shape, a.dtype);
   native.binary(code, out._st.data, a._st.data, b._st.data, elementwiseMeta(shape, [out, a, b]));
@@ -200,7 +207,15 @@ function binaryOp(name: string, code: BinaryOp, saveOut: boolean, rule: BinaryGr
     },
   });
   return (x: unknown, y: unknown): Tensor => {
-    const [a, b] = promoteOperands(name, x, y);
+    let a: Tensor, b: Tensor;
+    if (x instanceof Tensor && y instanceof Tensor && x.dtype === y.dtype) {
+      a = x;
+      b = y;
+    } else {
+      [a, b] = promoteOperands(name, x, y);
+    }
+    // Nothing will be recorded: run the forward without the tape bookkeeping of applyOp.
+    if (!((a._rg || b._rg) && isGradEnabled())) return binaryForward(code, name, a, b);
     return f(a, b);
   };
 }
