@@ -194,7 +194,10 @@ function binaryOp(name: string, code: BinaryOp, saveOut: boolean, rule: BinaryGr
   const f = op(name, {
     forward(ctx, a: Tensor, b: Tensor) {
       const y = binaryForward(code, name, a, b);
-      if (ctx.needsInputGrad[0] || ctx.needsInputGrad[1]) ctx.save(a, b, ...(saveOut ? [y] : []));
+      if (ctx.needsInputGrad[0] || ctx.needsInputGrad[1]) {
+        if (saveOut) ctx.save(a, b, y);
+        else ctx.save(a, b);
+      }
       return y;
     },
     backward(ctx, g) {
