@@ -67,6 +67,23 @@ describe('contiguous same-shape binary ops', () => {
     });
   }
 
+  it('with a number or 0-d operand on either side agree with a JS reference', () => {
+    const X = sample([2, 3, 4], 5, 0.5, 2);
+    const x = t64(X, [2, 3, 4]);
+    const xs = x.narrow(0, 1, 1); // contiguous at offset 12
+    const s = t64(Float64Array.from([0, 1.75]), [2]).narrow(0, 1, 1).squeeze(0); // 0-d at offset 1
+    for (const [name, f] of ops) {
+      const fn = (tg as unknown as Record<string, (p: unknown, q: unknown) => tg.Tensor>)[name];
+      expectClose(fn(x, 1.75).data(), Array.from(X, (v) => f(v, 1.75)), 1e-15, 0, `${name}(x, number)`);
+      expectClose(fn(1.75, x).data(), Array.from(X, (v) => f(1.75, v)), 1e-15, 0, `${name}(number, x)`);
+      expectClose(fn(xs, s).data(), Array.from(X.slice(12), (v) => f(v, 1.75)), 1e-15, 0, `${name}(view, 0-d view)`);
+      expectClose(fn(s, xs).data(), Array.from(X.slice(12), (v) => f(1.75, v)), 1e-15, 0, `${name}(0-d view, view)`);
+      expect(fn(s, xs).shape).toEqual([1, 3, 4]);
+    }
+    expect(tg.tensor([1, 2], { dtype: 'int32' }).mul(3).toArray()).toEqual([3, 6]);
+    expect(tg.sub(10, tg.zeros([0])).shape).toEqual([0]);
+  });
+
   it('give the same result as the strided path (same shape but non-contiguous)', () => {
     const a = t64(sample([3, 4], 3), [3, 4]);
     const b = t64(sample([4, 3], 4), [4, 3]);

@@ -2,7 +2,7 @@
 // comparisons, where and clamp. Forward and backward run in native kernels; with createGraph
 // the backward rules run as recorded ops instead, so higher derivatives work.
 import { native, UnaryOp, BinaryOp } from '../native';
-import { Tensor } from '../tensor';
+import { Tensor, metaBuffer } from '../tensor';
 import { isGradEnabled } from '../autograd/grad-mode';
 import { broadcastShapes, isDense, sameShape } from '../shape';
 import { checkFloat, checkTensor, elementwiseMeta, method, op, promoteOperands, scalarTensor } from './util';
@@ -180,6 +180,23 @@ function binaryForward(code: BinaryOp, name: string, a: Tensor, b: Tensor): Tens
     // The common case, one contiguous run each: no layout metadata to build or parse.
     const out = Tensor._empty(as, a.dtype); // shapes are never mutated, so out may share a's
     native.binaryDense(code, out._st.data, a._st.data, a._off, b._st.data, b._off);
+    return out;
+  }
+  const bs = b._shape;
+  const aScalar = as.length === 0;
+  if ((aScalar || bs.length === 0) && isDense(aScalar ? bs : as, aScalar ? b._strides : a._strides)) {
+    // A contiguous tensor and a 0-d one (as a number operand becomes): 1-D, the scalar at stride 0.
+    const out = Tensor._empty(aScalar ? bs : as, a.dtype);
+    const m = metaBuffer(8);
+    m[0] = 1;
+    m[1] = out._st.data.length;
+    m[2] = 0;
+    m[3] = 1;
+    m[4] = a._off;
+    m[5] = aScalar ? 0 : 1;
+    m[6] = b._off;
+    m[7] = aScalar ? 1 : 0;
+    native.binary(code, out._st.data, a._st.data, b._st.data, m);
     return out;
   }
   const shape = broadcastShapes(name, a._shape, b._shape);
