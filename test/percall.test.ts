@@ -147,3 +147,32 @@ describe('native binaryDense validation', () => {
     expect(Array.from(out)).toEqual([8, 15]);
   });
 });
+
+describe('unary ops on the direct path', () => {
+  it('agree with a JS reference for contiguous views, strided views and 0-d tensors', () => {
+    const X = sample([3, 4], 6, 0.2, 2);
+    const x = t64(X, [3, 4]);
+    const fs: [string, (v: number) => number][] = [['exp', Math.exp], ['sqrt', Math.sqrt], ['neg', (v) => -v], ['tanh', Math.tanh]];
+    for (const [name, f] of fs) {
+      const fn = (t: tg.Tensor) => (t as unknown as Record<string, () => tg.Tensor>)[name]();
+      expectClose(fn(x.narrow(0, 1, 2)).data(), Array.from(X.slice(4), f), 1e-15, 0, `${name} offset view`);
+      const tr = fn(x.transpose(0, 1));
+      expectClose(tr.data(), Array.from({ length: 12 }, (_, i) => f(X[(i % 3) * 4 + Math.floor(i / 3)])), 1e-15, 0, `${name} transposed`);
+      expect(tr.shape).toEqual([4, 3]);
+      const s = fn(x.narrow(0, 2, 1).narrow(1, 3, 1).squeeze(0).squeeze(0));
+      expect(s.shape).toEqual([]);
+      expectClose([s.item()], [f(X[11])], 1e-15, 0, `${name} 0-d`);
+    }
+    expect(tg.clamp(x, 0.5, 1).shape).toEqual([3, 4]);
+    expect(tg.zeros([0, 3]).exp().shape).toEqual([0, 3]);
+  });
+
+  it('record exactly when grad mode is on and the input requires grad', () => {
+    const x = tg.tensor([0.5, 2], { dtype: 'float64', requiresGrad: true });
+    expect(x.exp().gradFn).toBe('exp');
+    expect(tg.noGrad(() => x.exp()).gradFn).toBe(null);
+    expect(x.detach().exp().requiresGrad).toBe(false);
+    x.square().sum().backward();
+    expect(Array.from(x.grad!.data())).toEqual([1, 4]);
+  });
+});

@@ -74,14 +74,32 @@ const unaryDefs: Record<string, UnaryDef> = {
   },
 };
 
-const unaryOps = new Map<string, (x: Tensor, a: number, b: number) => Tensor>();
+function unaryForward(code: UnaryOp, x: Tensor, a: number, b: number): Tensor {
+  const y = Tensor._empty(x._shape, x.dtype);
+  let meta: Float64Array;
+  if (isDense(x._shape, x._strides)) {
+    // One contiguous run: the 1-D layout the native side would coalesce it to anyway.
+    meta = metaBuffer(6);
+    meta[0] = 1;
+    meta[1] = y._st.data.length;
+    meta[2] = 0;
+    meta[3] = 1;
+    meta[4] = x._off;
+    meta[5] = 1;
+  } else {
+    meta = elementwiseMeta(x._shape, [y, x]);
+  }
+  native.unary(code, y._st.data, x._st.data, meta, a, b);
+  return y;
+}
+
+const unaryOps = new Map<string, { code: UnaryOp; f: (x: Tensor, a: number, b: number) => Tensor }>();
 for (const [name, def] of Object.entries(unaryDefs)) {
-  unaryOps.set(
-    name,
-    op(name, {
+  unaryOps.set(name, {
+    code: def.op,
+    f: op(name, {
       forward(ctx, x: Tensor, a: number, b: number) {
-        const y = Tensor._empty(x._shape, x.dtype);
-        native.unary(def.op, y._st.data, x._st.data, elementwiseMeta(x._shape, [y, x]), a, b);
+        const y = unaryForward(def.op, x, a, b);
         ctx.save(x, y);
         ctx.a = a;
         ctx.b = b;
@@ -97,12 +115,15 @@ for (const [name, def] of Object.entries(unaryDefs)) {
         return [gx];
       },
     }),
-  );
+  });
 }
 
 function unary(name: string, x: unknown, a = 0, b = 0): Tensor {
   const t = checkFloat(name, checkTensor(name, x));
-  return unaryOps.get(name)!(t, a, b);
+  const u = unaryOps.get(name)!;
+  // Nothing will be recorded: run the forward without the tape bookkeeping of applyOp.
+  if (!(t._rg && isGradEnabled())) return unaryForward(u.code, t, a, b);
+  return u.f(t, a, b);
 }
 
 function numberArg(opName: string, v: unknown, what: string): number {
