@@ -176,3 +176,22 @@ describe('unary ops on the direct path', () => {
     expect(Array.from(x.grad!.data())).toEqual([1, 4]);
   });
 });
+
+describe('full reductions on the direct plan', () => {
+  it('match the explicit list of every dim, with and without keepDim', () => {
+    const x = t64(sample([2, 3, 4], 7), [2, 3, 4]).transpose(0, 2);
+    for (const keepDim of [false, true]) {
+      for (const name of ['sum', 'mean', 'max', 'logsumexp', 'var']) {
+        const fn = (tg as unknown as Record<string, (t: tg.Tensor, d: unknown, k: boolean) => tg.Tensor>)[name];
+        const all = fn(x, null, keepDim);
+        const listed = fn(x, [0, 1, 2], keepDim);
+        expect(all.shape, name).toEqual(keepDim ? [1, 1, 1] : []);
+        expect(Array.from(all.data()), name).toEqual(Array.from(listed.data()));
+      }
+    }
+    const s = tg.tensor(3, { dtype: 'float64', requiresGrad: true });
+    expect(s.sum().shape).toEqual([]);
+    s.mul(s).sum().backward();
+    expect(s.grad!.item()).toBe(6);
+  });
+});
