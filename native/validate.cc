@@ -37,11 +37,10 @@ void require_args(const Napi::CallbackInfo& info, size_t n, const char* op) {
 }
 
 namespace {
-// One napi_get_typedarray_info call gives kind, length and the (offset) data pointer; the
-// node-addon-api accessors would make about six calls per array.
+// One napi_get_typedarray_info call checks the value and gives kind, length and the (offset) data
+// pointer; the node-addon-api accessors would make about six calls per array.
 bool typed_info(napi_env env, napi_value v, napi_typedarray_type* type, size_t* length, void** data) {
-  bool is_typed = false;
-  if (napi_is_typedarray(env, v, &is_typed) != napi_ok || !is_typed) return false;
+  // Fails with napi_invalid_arg (and no pending exception) for anything but a typed array.
   return napi_get_typedarray_info(env, v, type, length, data, nullptr, nullptr) == napi_ok;
 }
 }  // namespace
@@ -72,7 +71,7 @@ Array get_f64_array(const Napi::CallbackInfo& info, size_t i, const char* op, co
 int64_t get_int(const Napi::CallbackInfo& info, size_t i, const char* op, const char* name,
                 int64_t lo, int64_t hi) {
   double v = get_number(info, i, op, name);
-  if (!std::isfinite(v) || v != std::floor(v) || v < double(lo) || v > double(hi)) {
+  if (!int_in(v, lo, hi)) {
     throw_range(info.Env(), std::string(op) + ": " + name + " must be an integer in [" +
                                 std::to_string(lo) + ", " + std::to_string(hi) + "], got " +
                                 std::to_string(v));
@@ -81,10 +80,12 @@ int64_t get_int(const Napi::CallbackInfo& info, size_t i, const char* op, const 
 }
 
 double get_number(const Napi::CallbackInfo& info, size_t i, const char* op, const char* name) {
-  if (i >= info.Length() || !info[i].IsNumber()) {
+  double v = 0;
+  // One call: napi_number_expected (no pending exception) for anything but a number.
+  if (i >= info.Length() || napi_get_value_double(info.Env(), info[i], &v) != napi_ok) {
     throw_type(info.Env(), std::string(op) + ": " + name + " must be a number");
   }
-  return info[i].As<Napi::Number>().DoubleValue();
+  return v;
 }
 
 void same_dtype(const Napi::Env& env, const char* op, const Array& a, const Array& b) {
@@ -113,10 +114,10 @@ Meta::Meta(const Napi::CallbackInfo& info, size_t i, const char* op) : env_(info
   n_ = a.length;
 }
 
-int64_t Meta::next(int64_t lo, int64_t hi, const char* what) {
+int64_t Meta::next_checked(int64_t lo, int64_t hi, const char* what) {
   if (pos_ >= n_) throw_range(env_, std::string(op_) + ": layout metadata is too short");
   double v = p_[pos_++];
-  if (!std::isfinite(v) || v != std::floor(v) || v < double(lo) || v > double(hi)) {
+  if (!int_in(v, lo, hi)) {
     throw_range(env_, std::string(op_) + ": " + what + " must be an integer in [" +
                           std::to_string(lo) + ", " + std::to_string(hi) + "], got " +
                           std::to_string(v));
@@ -164,6 +165,14 @@ void check_length(const Napi::Env& env, const char* op, const char* name, const 
   if (a.length != expected) {
     throw_range(env, std::string(op) + ": " + name + " has length " + std::to_string(a.length) +
                          ", expected " + std::to_string(expected));
+  }
+}
+
+void check_length_at_least(const Napi::Env& env, const char* op, const char* name, const Array& a,
+                           size_t n) {
+  if (a.length < n) {
+    throw_range(env, std::string(op) + ": " + name + " has length " + std::to_string(a.length) +
+                         ", expected at least " + std::to_string(n));
   }
 }
 

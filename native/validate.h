@@ -51,15 +51,26 @@ void with_float_type(DType d, F&& f) {
   else f(double{});
 }
 
+// v is an integer in [lo, hi]. NaN fails the comparisons and the range check makes the cast
+// defined; cheaper than isfinite and floor (a libm call in the baseline build).
+inline bool int_in(double v, int64_t lo, int64_t hi) {
+  return v >= double(lo) && v <= double(hi) && v > -9.2e18 && v < 9.2e18 && double(int64_t(v)) == v;
+}
+
 // Integer metadata (shapes, strides, offsets) packed in a Float64Array.
 class Meta {
  public:
   Meta(const Napi::CallbackInfo& info, size_t i, const char* op);
-  int64_t next(int64_t lo, int64_t hi, const char* what);
+  // Inline for the valid case; anything else goes to next_checked, which throws.
+  int64_t next(int64_t lo, int64_t hi, const char* what) {
+    if (pos_ < n_ && int_in(p_[pos_], lo, hi)) return int64_t(p_[pos_++]);
+    return next_checked(lo, hi, what);
+  }
   double next_real();
   void done();  // every entry consumed
   Napi::Env env() const { return env_; }
  private:
+  int64_t next_checked(int64_t lo, int64_t hi, const char* what);
   const Napi::Env env_;
   const char* op_;
   const double* p_;
@@ -83,6 +94,9 @@ void check_extent(const Napi::Env& env, const char* op, const char* name, const 
                   ptrdiff_t offset, const ptrdiff_t* shape, const ptrdiff_t* strides, int ndim);
 void check_length(const Napi::Env& env, const char* op, const char* name, const Array& a,
                   size_t expected);
+// Throws "<op>: <name> has length L, expected at least N" (RangeError) when a is shorter than n.
+void check_length_at_least(const Napi::Env& env, const char* op, const char* name, const Array& a,
+                           size_t n);
 
 // Merges dims that are contiguous for every operand and drops size-1 dims.
 void coalesce(Layout& l);

@@ -7,6 +7,8 @@ export interface NativeAddon {
   unary(op: number, y: TypedArray, x: TypedArray, meta: Float64Array, a: number, b: number): void;
   unaryBackward(op: number, gx: TypedArray, g: TypedArray, x: TypedArray, y: TypedArray, a: number, b: number): void;
   binary(op: number, out: TypedArray, a: TypedArray, b: TypedArray, meta: Float64Array): void;
+  /** out[i] = a[aOffset + i] op b[bOffset + i] for i < out.length (contiguous same-shape operands). */
+  binaryDense(op: number, out: TypedArray, a: TypedArray, aOffset: number, b: TypedArray, bOffset: number): void;
   where(out: TypedArray, cond: TypedArray, a: TypedArray, b: TypedArray, meta: Float64Array): void;
   copy(out: TypedArray, x: TypedArray, meta: Float64Array): void;
   fill(out: TypedArray, value: number, meta: Float64Array): void;

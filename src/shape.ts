@@ -20,6 +20,17 @@ export function contiguousStrides(shape: readonly number[]): number[] {
   return st;
 }
 
+/** Row-major contiguous, ignoring the strides of size-1 dims (which never move). */
+export function isDense(shape: readonly number[], strides: readonly number[]): boolean {
+  let s = 1;
+  for (let d = shape.length - 1; d >= 0; d--) {
+    const n = shape[d];
+    if (n !== 1 && strides[d] !== s) return false;
+    s *= n;
+  }
+  return true;
+}
+
 export const MAX_DIMS = 16;
 
 export function checkSize(op: string, v: unknown, what = 'size'): number {

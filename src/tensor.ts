@@ -3,7 +3,7 @@ import { inspect } from 'node:util';
 import { allocate, DType } from './dtype';
 import { native, TypedArray } from './native';
 import type { Node } from './autograd/node';
-import { contiguousStrides, numel } from './shape';
+import { contiguousStrides, isDense, numel } from './shape';
 import { formatTensor } from './format';
 
 export class Storage {
@@ -36,7 +36,7 @@ export class Tensor {
 
   /** @internal A new contiguous tensor with uninitialised (zeroed) storage. */
   static _empty(shape: readonly number[], dtype: DType): Tensor {
-    return new Tensor(new Storage(allocate(dtype, numel(shape))), shape, contiguousStrides(shape), 0, dtype);
+    return new Tensor(new Storage(allocateSmall(dtype, numel(shape))), shape, contiguousStrides(shape), 0, dtype);
   }
 
   /** @internal A view sharing this tensor's storage. */
@@ -84,9 +84,7 @@ export class Tensor {
   }
 
   isContiguous(): boolean {
-    const st = contiguousStrides(this._shape);
-    for (let d = 0; d < st.length; d++) if (this._shape[d] !== 1 && st[d] !== this._strides[d]) return false;
-    return true;
+    return isDense(this._shape, this._strides);
   }
 
   /** @internal The elements as a typed array of exactly `size` entries in row-major order. */
@@ -151,6 +149,31 @@ export class Tensor {
   _fill(value: number): void {
     native.fill(this._st.data, value, this._fillMeta());
     this._bump();
+  }
+}
+
+// Storage of at most SMALL_BYTES is a view into a shared zeroed slab. V8 keeps typed arrays that
+// small inside its heap and moves each one to a freshly malloc'd ArrayBuffer the first time native
+// code asks for its data pointer (then frees it again on GC): that dominated the cost of small ops.
+// Slabs are small so that one long-lived scalar keeps little memory alive.
+const SMALL_BYTES = 64;
+const SLAB_BYTES = 2048;
+let slab = new ArrayBuffer(SLAB_BYTES);
+let slabPos = 0;
+
+function allocateSmall(dtype: DType, n: number): TypedArray {
+  const bytes = dtype === 'float64' ? 8 * n : 4 * n;
+  if (!(bytes <= SMALL_BYTES && n >= 0 && (n | 0) === n)) return allocate(dtype, n);
+  if (slabPos + bytes > SLAB_BYTES) {
+    slab = new ArrayBuffer(SLAB_BYTES);
+    slabPos = 0;
+  }
+  const off = slabPos;
+  slabPos += (bytes + 7) & ~7; // float64 views need 8-byte aligned offsets
+  switch (dtype) {
+    case 'float32': return new Float32Array(slab, off, n);
+    case 'float64': return new Float64Array(slab, off, n);
+    case 'int32': return new Int32Array(slab, off, n);
   }
 }
 

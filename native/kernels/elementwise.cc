@@ -99,6 +99,47 @@ Napi::Value Binary(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+template <typename T>
+void run_binary_dense(const Array* arr, int op, ptrdiff_t a_off, ptrdiff_t b_off) {
+  auto fn = Sel<T>::binary();
+  T* o = arr[0].as<T>();
+  const T* a = arr[1].as<T>() + a_off;
+  const T* b = arr[2].as<T>() + b_off;
+  const ptrdiff_t total = ptrdiff_t(arr[0].length);
+  // The same blocks (and so the same kernel calls) as for_each_run gives a contiguous 1-D layout.
+  const ptrdiff_t nblocks = (total + kElementGrain - 1) / kElementGrain;
+  parallel_for(nblocks, [&](ptrdiff_t b0, ptrdiff_t b1) {
+    const ptrdiff_t s = b0 * kElementGrain, e = std::min(total, b1 * kElementGrain);
+    fn(op, o + s, 1, a + s, 1, b + s, 1, e - s);
+  });
+}
+
+// binaryDense(op, out, a, aOffset, b, bOffset): the contiguous same-shape case without layout
+// metadata: out[i] = a[aOffset + i] op b[bOffset + i] for every element of out.
+Napi::Value BinaryDense(const Napi::CallbackInfo& info) {
+  const char* name = "binaryDense";
+  require_args(info, 6, name);
+  int op = int(get_int(info, 0, name, "op", 0, B_COUNT - 1));
+  Array arr[3] = {get_array(info, 1, name, "out"), get_array(info, 2, name, "a"),
+                  get_array(info, 4, name, "b")};
+  same_dtype(info.Env(), name, arr[0], arr[1]);
+  same_dtype(info.Env(), name, arr[0], arr[2]);
+  if (arr[0].dtype == DType::I32 && (op == B_DIV || op == B_POW)) {
+    throw_type(info.Env(), "binaryDense: div and pow need float tensors");
+  }
+  const size_t n = arr[0].length;
+  const int64_t a_off = get_int(info, 3, name, "aOffset", 0, int64_t(arr[1].length));
+  const int64_t b_off = get_int(info, 5, name, "bOffset", 0, int64_t(arr[2].length));
+  check_length_at_least(info.Env(), name, "a", arr[1], size_t(a_off) + n);
+  check_length_at_least(info.Env(), name, "b", arr[2], size_t(b_off) + n);
+  switch (arr[0].dtype) {
+    case DType::F32: run_binary_dense<float>(arr, op, a_off, b_off); break;
+    case DType::F64: run_binary_dense<double>(arr, op, a_off, b_off); break;
+    case DType::I32: run_binary_dense<int32_t>(arr, op, a_off, b_off); break;
+  }
+  return info.Env().Undefined();
+}
+
 template <typename T, typename C>
 void run_where(const Layout& l, const Array* arr) {
   T* o = arr[0].as<T>();
@@ -235,6 +276,7 @@ void register_elementwise(Napi::Env env, Napi::Object exports) {
   exports["unary"] = Napi::Function::New(env, Unary, "unary");
   exports["unaryBackward"] = Napi::Function::New(env, UnaryBackward, "unaryBackward");
   exports["binary"] = Napi::Function::New(env, Binary, "binary");
+  exports["binaryDense"] = Napi::Function::New(env, BinaryDense, "binaryDense");
   exports["where"] = Napi::Function::New(env, Where, "where");
   exports["copy"] = Napi::Function::New(env, Copy, "copy");
   exports["fill"] = Napi::Function::New(env, Fill, "fill");

@@ -99,7 +99,13 @@ export function applyOp<A extends unknown[]>(name: string, def: OpDefinition<A>,
   const prev = setGradMode(false);
   let out: Tensor;
   try {
-    out = def.forward(ctx, ...args);
+    // Fixed arities avoid a spread call on the hot path; the arguments are the same.
+    const fwd = def.forward as (ctx: OpContext, ...a: unknown[]) => Tensor;
+    const n = args.length;
+    if (n === 1) out = fwd.call(def, ctx, args[0]);
+    else if (n === 2) out = fwd.call(def, ctx, args[0], args[1]);
+    else if (n === 3) out = fwd.call(def, ctx, args[0], args[1], args[2]);
+    else out = def.forward(ctx, ...args);
   } finally {
     setGradMode(prev);
   }

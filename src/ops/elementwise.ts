@@ -2,9 +2,9 @@
 // comparisons, where and clamp. Forward and backward run in native kernels; with createGraph
 // the backward rules run as recorded ops instead, so higher derivatives work.
 import { native, UnaryOp, BinaryOp } from '../native';
-import { Tensor } from '../tensor';
+import { Tensor, metaBuffer } from '../tensor';
 import { isGradEnabled } from '../autograd/grad-mode';
-import { broadcastShapes } from '../shape';
+import { broadcastShapes, isDense, sameShape } from '../shape';
 import { checkFloat, checkTensor, elementwiseMeta, method, op, promoteOperands, scalarTensor } from './util';
 import { sumTo } from './reduce';
 
@@ -74,14 +74,32 @@ const unaryDefs: Record<string, UnaryDef> = {
   },
 };
 
-const unaryOps = new Map<string, (x: Tensor, a: number, b: number) => Tensor>();
+function unaryForward(code: UnaryOp, x: Tensor, a: number, b: number): Tensor {
+  const y = Tensor._empty(x._shape, x.dtype);
+  let meta: Float64Array;
+  if (isDense(x._shape, x._strides)) {
+    // One contiguous run: the 1-D layout the native side would coalesce it to anyway.
+    meta = metaBuffer(6);
+    meta[0] = 1;
+    meta[1] = y._st.data.length;
+    meta[2] = 0;
+    meta[3] = 1;
+    meta[4] = x._off;
+    meta[5] = 1;
+  } else {
+    meta = elementwiseMeta(x._shape, [y, x]);
+  }
+  native.unary(code, y._st.data, x._st.data, meta, a, b);
+  return y;
+}
+
+const unaryOps = new Map<string, { code: UnaryOp; f: (x: Tensor, a: number, b: number) => Tensor }>();
 for (const [name, def] of Object.entries(unaryDefs)) {
-  unaryOps.set(
-    name,
-    op(name, {
+  unaryOps.set(name, {
+    code: def.op,
+    f: op(name, {
       forward(ctx, x: Tensor, a: number, b: number) {
-        const y = Tensor._empty(x._shape, x.dtype);
-        native.unary(def.op, y._st.data, x._st.data, elementwiseMeta(x._shape, [y, x]), a, b);
+        const y = unaryForward(def.op, x, a, b);
         ctx.save(x, y);
         ctx.a = a;
         ctx.b = b;
@@ -97,12 +115,15 @@ for (const [name, def] of Object.entries(unaryDefs)) {
         return [gx];
       },
     }),
-  );
+  });
 }
 
 function unary(name: string, x: unknown, a = 0, b = 0): Tensor {
   const t = checkFloat(name, checkTensor(name, x));
-  return unaryOps.get(name)!(t, a, b);
+  const u = unaryOps.get(name)!;
+  // Nothing will be recorded: run the forward without the tape bookkeeping of applyOp.
+  if (!(t._rg && isGradEnabled())) return unaryForward(u.code, t, a, b);
+  return u.f(t, a, b);
 }
 
 function numberArg(opName: string, v: unknown, what: string): number {
@@ -175,6 +196,30 @@ export function clamp(x: Tensor, min?: number | null, max?: number | null): Tens
 // ---- binary --------------------------------------------------------------------------------
 
 function binaryForward(code: BinaryOp, name: string, a: Tensor, b: Tensor): Tensor {
+  const as = a._shape;
+  if (sameShape(as, b._shape) && isDense(as, a._strides) && isDense(as, b._strides)) {
+    // The common case, one contiguous run each: no layout metadata to build or parse.
+    const out = Tensor._empty(as, a.dtype); // shapes are never mutated, so out may share a's
+    native.binaryDense(code, out._st.data, a._st.data, a._off, b._st.data, b._off);
+    return out;
+  }
+  const bs = b._shape;
+  const aScalar = as.length === 0;
+  if ((aScalar || bs.length === 0) && isDense(aScalar ? bs : as, aScalar ? b._strides : a._strides)) {
+    // A contiguous tensor and a 0-d one (as a number operand becomes): 1-D, the scalar at stride 0.
+    const out = Tensor._empty(aScalar ? bs : as, a.dtype);
+    const m = metaBuffer(8);
+    m[0] = 1;
+    m[1] = out._st.data.length;
+    m[2] = 0;
+    m[3] = 1;
+    m[4] = a._off;
+    m[5] = aScalar ? 0 : 1;
+    m[6] = b._off;
+    m[7] = aScalar ? 1 : 0;
+    native.binary(code, out._st.data, a._st.data, b._st.data, m);
+    return out;
+  }
   const shape = broadcastShapes(name, a._shape, b._shape);
   const out = Tensor._empty(shape, a.dtype);
   native.binary(code, out._st.data, a._st.data, b._st.data, elementwiseMeta(shape, [out, a, b]));
@@ -187,7 +232,10 @@ function binaryOp(name: string, code: BinaryOp, saveOut: boolean, rule: BinaryGr
   const f = op(name, {
     forward(ctx, a: Tensor, b: Tensor) {
       const y = binaryForward(code, name, a, b);
-      if (ctx.needsInputGrad[0] || ctx.needsInputGrad[1]) ctx.save(a, b, ...(saveOut ? [y] : []));
+      if (ctx.needsInputGrad[0] || ctx.needsInputGrad[1]) {
+        if (saveOut) ctx.save(a, b, y);
+        else ctx.save(a, b);
+      }
       return y;
     },
     backward(ctx, g) {
@@ -200,7 +248,15 @@ function binaryOp(name: string, code: BinaryOp, saveOut: boolean, rule: BinaryGr
     },
   });
   return (x: unknown, y: unknown): Tensor => {
-    const [a, b] = promoteOperands(name, x, y);
+    let a: Tensor, b: Tensor;
+    if (x instanceof Tensor && y instanceof Tensor && x.dtype === y.dtype) {
+      a = x;
+      b = y;
+    } else {
+      [a, b] = promoteOperands(name, x, y);
+    }
+    // Nothing will be recorded: run the forward without the tape bookkeeping of applyOp.
+    if (!((a._rg || b._rg) && isGradEnabled())) return binaryForward(code, name, a, b);
     return f(a, b);
   };
 }

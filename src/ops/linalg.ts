@@ -15,12 +15,12 @@ function batchStrides(t: Tensor, batch: number[]): number[] {
 
 const matmulOp = op('matmul', {
   forward(ctx, a: Tensor, b: Tensor) {
-    const batch = broadcastShapes('matmul', a._shape.slice(0, -2), b._shape.slice(0, -2));
+    const batch = a.ndim === 2 && b.ndim === 2 ? [] : broadcastShapes('matmul', a._shape.slice(0, -2), b._shape.slice(0, -2));
     const m = a._shape[a.ndim - 2];
     const k = a._shape[a.ndim - 1];
     const n = b._shape[b.ndim - 1];
-    const out = Tensor._empty([...batch, m, n], a.dtype);
     const nb = batch.length;
+    const out = Tensor._empty(nb === 0 ? [m, n] : [...batch, m, n], a.dtype);
     const meta = metaBuffer(1 + nb + 5 + 3 + nb + 3 + nb + 2 + nb);
     let i = 0;
     meta[i++] = nb;
@@ -30,15 +30,16 @@ const matmulOp = op('matmul', {
     meta[i++] = k;
     meta[i++] = 1;
     meta[i++] = 0;
-    for (const t of [a, b]) {
+    for (let o = 0; o < 2; o++) {
+      const t = o === 0 ? a : b;
       meta[i++] = t._off;
       meta[i++] = t._strides[t.ndim - 2];
       meta[i++] = t._strides[t.ndim - 1];
-      for (const s of batchStrides(t, batch)) meta[i++] = s;
+      if (nb > 0) for (const s of batchStrides(t, batch)) meta[i++] = s;
     }
     meta[i++] = 0;
     meta[i++] = n;
-    for (const s of out._strides.slice(0, nb)) meta[i++] = s;
+    for (let d = 0; d < nb; d++) meta[i++] = out._strides[d];
     native.gemm(a._st.data, b._st.data, out._st.data, meta);
     ctx.save(a, b);
     return out;
@@ -67,12 +68,14 @@ export function matmul(x: Tensor, y: Tensor): Tensor {
   if (ka !== kb) {
     throw new RangeError(`matmul: shapes ${shapeStr(x._shape)} and ${shapeStr(y._shape)} cannot be multiplied (${ka} != ${kb})`);
   }
-  const batchA = a.ndim > 2 ? a._shape.slice(0, -2) : [];
-  const batchB = b.ndim > 2 ? b._shape.slice(0, -2) : [];
-  try {
-    broadcastShapes('matmul', batchA, batchB);
-  } catch {
-    throw new RangeError(`matmul: the batch dims of shapes ${shapeStr(x._shape)} and ${shapeStr(y._shape)} cannot be broadcast together`);
+  if (a.ndim > 2 || b.ndim > 2) {
+    const batchA = a.ndim > 2 ? a._shape.slice(0, -2) : [];
+    const batchB = b.ndim > 2 ? b._shape.slice(0, -2) : [];
+    try {
+      broadcastShapes('matmul', batchA, batchB);
+    } catch {
+      throw new RangeError(`matmul: the batch dims of shapes ${shapeStr(x._shape)} and ${shapeStr(y._shape)} cannot be broadcast together`);
+    }
   }
   const vecA = a.ndim === 1;
   const vecB = b.ndim === 1;

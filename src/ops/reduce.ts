@@ -18,6 +18,18 @@ interface Plan {
 function plan(name: string, x: Tensor, dim: Dims, keepDim: boolean): Plan {
   if (typeof keepDim !== 'boolean') throw new TypeError(`${name}: keepDim must be a boolean`);
   const nd = x.ndim;
+  if (dim === undefined || dim === null) {
+    // Every dim (the common loss.sum() / mean()): what the general path below gives, built directly.
+    const all = new Array<number>(nd);
+    const ones = new Array<number>(nd);
+    let n = 1;
+    for (let d = 0; d < nd; d++) {
+      all[d] = d;
+      ones[d] = 1;
+      n *= x._shape[d];
+    }
+    return { dims: all, outShape: keepDim ? ones : [], keptShape: ones, count: n };
+  }
   let dims: number[];
   if (dim === undefined || dim === null || (Array.isArray(dim) && dim.length === 0)) {
     dims = [...Array(nd).keys()];
@@ -36,8 +48,12 @@ function plan(name: string, x: Tensor, dim: Dims, keepDim: boolean): Plan {
 }
 
 function reduceForward(code: ReduceOp, x: Tensor, p: Plan, param = 0): Tensor {
-  const red = new Set(p.dims);
-  const kept = [...Array(x.ndim).keys()].filter((d) => !red.has(d));
+  // p.dims is sorted and unique: kept is every other dim, in order.
+  const kept: number[] = [];
+  for (let d = 0, j = 0; d < x.ndim; d++) {
+    if (j < p.dims.length && p.dims[j] === d) j++;
+    else kept.push(d);
+  }
   const nk = kept.length;
   const nr = p.dims.length;
   const m = metaBuffer(3 + 2 * (nk + nr));
