@@ -77,18 +77,27 @@ void run_binary(const Layout& l, const Array* arr, int op) {
   });
 }
 
+// The op code (argument 0) and out, a (arguments 1, 2) and b (argument b_index) of a binary entry:
+// one dtype, and no integer div or pow.
+int read_binary_args(const Napi::CallbackInfo& info, const char* name, size_t b_index, Array* arr) {
+  const int op = int(get_int(info, 0, name, "op", 0, B_COUNT - 1));
+  arr[0] = get_array(info, 1, name, "out");
+  arr[1] = get_array(info, 2, name, "a");
+  arr[2] = get_array(info, b_index, name, "b");
+  same_dtype(info.Env(), name, arr[0], arr[1]);
+  same_dtype(info.Env(), name, arr[0], arr[2]);
+  if (arr[0].dtype == DType::I32 && (op == B_DIV || op == B_POW)) {
+    throw_type(info.Env(), std::string(name) + ": div and pow need float tensors");
+  }
+  return op;
+}
+
 // binary(op, out, a, b, meta)
 Napi::Value Binary(const Napi::CallbackInfo& info) {
   const char* name = "binary";
   require_args(info, 5, name);
-  int op = int(get_int(info, 0, name, "op", 0, B_COUNT - 1));
-  Array arr[3] = {get_array(info, 1, name, "out"), get_array(info, 2, name, "a"),
-                  get_array(info, 3, name, "b")};
-  same_dtype(info.Env(), name, arr[0], arr[1]);
-  same_dtype(info.Env(), name, arr[0], arr[2]);
-  if (arr[0].dtype == DType::I32 && (op == B_DIV || op == B_POW)) {
-    throw_type(info.Env(), "binary: div and pow need float tensors");
-  }
+  Array arr[3];
+  const int op = read_binary_args(info, name, 3, arr);
   Meta meta(info, 4, name);
   Layout l = read_layout(meta, name, arr, 3);
   switch (arr[0].dtype) {
@@ -119,14 +128,8 @@ void run_binary_dense(const Array* arr, int op, ptrdiff_t a_off, ptrdiff_t b_off
 Napi::Value BinaryDense(const Napi::CallbackInfo& info) {
   const char* name = "binaryDense";
   require_args(info, 6, name);
-  int op = int(get_int(info, 0, name, "op", 0, B_COUNT - 1));
-  Array arr[3] = {get_array(info, 1, name, "out"), get_array(info, 2, name, "a"),
-                  get_array(info, 4, name, "b")};
-  same_dtype(info.Env(), name, arr[0], arr[1]);
-  same_dtype(info.Env(), name, arr[0], arr[2]);
-  if (arr[0].dtype == DType::I32 && (op == B_DIV || op == B_POW)) {
-    throw_type(info.Env(), "binaryDense: div and pow need float tensors");
-  }
+  Array arr[3];
+  const int op = read_binary_args(info, name, 4, arr);
   const size_t n = arr[0].length;
   const int64_t a_off = get_int(info, 3, name, "aOffset", 0, int64_t(arr[1].length));
   const int64_t b_off = get_int(info, 5, name, "bOffset", 0, int64_t(arr[2].length));
