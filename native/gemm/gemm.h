@@ -154,6 +154,36 @@ static inline void micro_kernel(ptrdiff_t kc, const T* __restrict ap, const T* _
   }
 }
 
+// The blocked loop nest shared by every path that packs both operands: column blocks of NC, k
+// blocks of KC (B packed), row blocks of MC (A packed), then MR x NR tiles handed to
+// tile(kc, packed A, packed B, c, beta for this k block, rows, cols). The caller sizes the buffers.
+template <typename T, int MR, int NR, ptrdiff_t MC, ptrdiff_t NC, ptrdiff_t KC, typename PackA,
+          typename PackB, typename Tile>
+static inline void block_loops(ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, const T* a, ptrdiff_t rsa,
+                               ptrdiff_t csa, const T* b, ptrdiff_t rsb, ptrdiff_t csb, T beta, T* c,
+                               ptrdiff_t rsc, T* abuf, T* bbuf, PackA&& pack_a, PackB&& pack_b,
+                               Tile&& tile) {
+  for (ptrdiff_t jc = 0; jc < n; jc += NC) {
+    const ptrdiff_t nc = std::min(NC, n - jc);
+    for (ptrdiff_t pc = 0; pc < k; pc += KC) {
+      const ptrdiff_t kc = std::min(KC, k - pc);
+      const T bet = pc == 0 ? beta : T(1);
+      pack_b(b + pc * rsb + jc * csb, rsb, csb, kc, nc, bbuf);
+      for (ptrdiff_t ic = 0; ic < m; ic += MC) {
+        const ptrdiff_t mc = std::min(MC, m - ic);
+        pack_a(a + ic * rsa + pc * csa, rsa, csa, mc, kc, abuf);
+        for (ptrdiff_t jr = 0; jr < nc; jr += NR) {
+          const ptrdiff_t nr = std::min<ptrdiff_t>(NR, nc - jr);
+          for (ptrdiff_t ir = 0; ir < mc; ir += MR) {
+            tile(kc, abuf + ir * kc, bbuf + jr * kc, c + (ic + ir) * rsc + jc + jr, bet,
+                 std::min<ptrdiff_t>(MR, mc - ir), nr);
+          }
+        }
+      }
+    }
+  }
+}
+
 // Portable blocked GEMM (m, n, k > 0 and alpha != 0 are checked by the caller).
 template <typename T, int MR, int NR>
 static void gemm_portable(ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, T alpha, const T* a,
@@ -165,35 +195,20 @@ static void gemm_portable(ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, T alpha, const 
   const ptrdiff_t mcap = std::min(MC, (m + MR - 1) / MR * MR);
   T* bbuf = aligned_buffer(bbuf_store, kcap * ncap);
   T* abuf = aligned_buffer(abuf_store, kcap * mcap);
-  alignas(64) T acc[MR][NR];
-  for (ptrdiff_t jc = 0; jc < n; jc += NC) {
-    const ptrdiff_t nc = std::min(NC, n - jc);
-    for (ptrdiff_t pc = 0; pc < k; pc += KC) {
-      const ptrdiff_t kc = std::min(KC, k - pc);
-      const T bet = pc == 0 ? beta : T(1);
-      pack_b<T, NR>(b + pc * rsb + jc * csb, rsb, csb, kc, nc, bbuf);
-      for (ptrdiff_t ic = 0; ic < m; ic += MC) {
-        const ptrdiff_t mc = std::min(MC, m - ic);
-        pack_a<T, MR>(a + ic * rsa + pc * csa, rsa, csa, mc, kc, abuf);
-        for (ptrdiff_t jr = 0; jr < nc; jr += NR) {
-          const ptrdiff_t nr = std::min<ptrdiff_t>(NR, nc - jr);
-          for (ptrdiff_t ir = 0; ir < mc; ir += MR) {
-            const ptrdiff_t mr = std::min<ptrdiff_t>(MR, mc - ir);
-            micro_kernel<T, MR, NR>(kc, abuf + ir * kc, bbuf + jr * kc, acc);
-            T* cp = c + (ic + ir) * rsc + jc + jr;
-            for (ptrdiff_t i = 0; i < mr; ++i) {
-              T* crow = cp + i * rsc;
-              if (bet == T(0)) {
-                for (ptrdiff_t j = 0; j < nr; ++j) crow[j] = alpha * acc[i][j];
-              } else {
-                for (ptrdiff_t j = 0; j < nr; ++j) crow[j] = alpha * acc[i][j] + bet * crow[j];
-              }
-            }
+  block_loops<T, MR, NR, MC, NC, KC>(
+      m, n, k, a, rsa, csa, b, rsb, csb, beta, c, rsc, abuf, bbuf, pack_a<T, MR>, pack_b<T, NR>,
+      [&](ptrdiff_t kc, const T* ap, const T* bp, T* cp, T bet, ptrdiff_t mr, ptrdiff_t nr) {
+        alignas(64) T acc[MR][NR];
+        micro_kernel<T, MR, NR>(kc, ap, bp, acc);
+        for (ptrdiff_t i = 0; i < mr; ++i) {
+          T* crow = cp + i * rsc;
+          if (bet == T(0)) {
+            for (ptrdiff_t j = 0; j < nr; ++j) crow[j] = alpha * acc[i][j];
+          } else {
+            for (ptrdiff_t j = 0; j < nr; ++j) crow[j] = alpha * acc[i][j] + bet * crow[j];
           }
         }
-      }
-    }
-  }
+      });
 }
 }  // namespace gemm_detail
 
@@ -662,26 +677,11 @@ static void gemm_packed(ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, T alpha, const T*
   }
   const ptrdiff_t ncap = std::min(NC, (n + NR - 1) / NR * NR);
   T* bbuf = aligned_buffer(bbuf_store, kcap * ncap);
-  for (ptrdiff_t jc = 0; jc < n; jc += NC) {
-    const ptrdiff_t nc = std::min(NC, n - jc);
-    for (ptrdiff_t pc = 0; pc < k; pc += KC) {
-      const ptrdiff_t kc = std::min(KC, k - pc);
-      const T bet = pc == 0 ? beta : T(1);
-      pack_b<T, NR>(b + pc * rsb + jc * csb, rsb, csb, kc, nc, bbuf);
-      for (ptrdiff_t ic = 0; ic < m; ic += MC) {
-        const ptrdiff_t mc = std::min(MC, m - ic);
-        pack_a<T, MR>(a + ic * rsa + pc * csa, rsa, csa, mc, kc, abuf);
-        for (ptrdiff_t jr = 0; jr < nc; jr += NR) {
-          const ptrdiff_t nr = std::min<ptrdiff_t>(NR, nc - jr);
-          const T* bp = bbuf + jr * kc;
-          for (ptrdiff_t ir = 0; ir < mc; ir += MR) {
-            tile_packed<T, MR>(kc, abuf + ir * kc, bp, c + (ic + ir) * rsc + jc + jr, rsc, alpha,
-                               bet, std::min<ptrdiff_t>(MR, mc - ir), nr);
-          }
-        }
-      }
-    }
-  }
+  gemm_detail::block_loops<T, MR, NR, MC, NC, KC>(
+      m, n, k, a, rsa, csa, b, rsb, csb, beta, c, rsc, abuf, bbuf, pack_a<T, MR>, pack_b<T, NR>,
+      [&](ptrdiff_t kc, const T* ap, const T* bp, T* cp, T bet, ptrdiff_t mr, ptrdiff_t nr) {
+        tile_packed<T, MR>(kc, ap, bp, cp, rsc, alpha, bet, mr, nr);
+      });
 }
 
 // Whether the direct (unpacked) path is cheaper than packing.

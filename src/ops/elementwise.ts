@@ -2,10 +2,10 @@
 // comparisons, where and clamp. Forward and backward run in native kernels; with createGraph
 // the backward rules run as recorded ops instead, so higher derivatives work.
 import { native, UnaryOp, BinaryOp } from '../native';
-import { Tensor, metaBuffer } from '../tensor';
+import { Tensor } from '../tensor';
 import { isGradEnabled } from '../autograd/grad-mode';
 import { broadcastShapes, isDense, sameShape } from '../shape';
-import { checkFloat, checkTensor, elementwiseMeta, method, op, promoteOperands, scalarTensor } from './util';
+import { checkFloat, checkTensor, elementwiseMeta, flatMeta, method, op, promoteOperands, scalarTensor } from './util';
 import { sumTo } from './reduce';
 
 // ---- unary ---------------------------------------------------------------------------------
@@ -76,19 +76,8 @@ const unaryDefs: Record<string, UnaryDef> = {
 
 function unaryForward(code: UnaryOp, x: Tensor, a: number, b: number): Tensor {
   const y = Tensor._empty(x._shape, x.dtype);
-  let meta: Float64Array;
-  if (isDense(x._shape, x._strides)) {
-    // One contiguous run: the 1-D layout the native side would coalesce it to anyway.
-    meta = metaBuffer(6);
-    meta[0] = 1;
-    meta[1] = y._st.data.length;
-    meta[2] = 0;
-    meta[3] = 1;
-    meta[4] = x._off;
-    meta[5] = 1;
-  } else {
-    meta = elementwiseMeta(x._shape, [y, x]);
-  }
+  // One contiguous run: the 1-D layout the native side would coalesce it to anyway.
+  const meta = isDense(x._shape, x._strides) ? flatMeta(y._st.data.length, x._off, 1) : elementwiseMeta(x._shape, [y, x]);
   native.unary(code, y._st.data, x._st.data, meta, a, b);
   return y;
 }
@@ -208,15 +197,7 @@ function binaryForward(code: BinaryOp, name: string, a: Tensor, b: Tensor): Tens
   if ((aScalar || bs.length === 0) && isDense(aScalar ? bs : as, aScalar ? b._strides : a._strides)) {
     // A contiguous tensor and a 0-d one (as a number operand becomes): 1-D, the scalar at stride 0.
     const out = Tensor._empty(aScalar ? bs : as, a.dtype);
-    const m = metaBuffer(8);
-    m[0] = 1;
-    m[1] = out._st.data.length;
-    m[2] = 0;
-    m[3] = 1;
-    m[4] = a._off;
-    m[5] = aScalar ? 0 : 1;
-    m[6] = b._off;
-    m[7] = aScalar ? 1 : 0;
+    const m = flatMeta(out._st.data.length, a._off, aScalar ? 0 : 1, b._off, aScalar ? 1 : 0);
     native.binary(code, out._st.data, a._st.data, b._st.data, m);
     return out;
   }

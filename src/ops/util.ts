@@ -74,6 +74,21 @@ export function elementwiseMeta(shape: readonly number[], operands: Tensor[]): F
   return m;
 }
 
+/**
+ * The layout of a 1-D elementwise op over n elements: the output contiguous from 0, then each input
+ * as (offset, stride) pairs (stride 0 for a broadcast scalar). What elementwiseMeta gives a
+ * contiguous case, without walking shapes.
+ */
+export function flatMeta(n: number, ...inputs: number[]): Float64Array {
+  const m = metaBuffer(4 + inputs.length);
+  m[0] = 1;
+  m[1] = n;
+  m[2] = 0;
+  m[3] = 1;
+  for (let i = 0; i < inputs.length; i++) m[4 + i] = inputs[i];
+  return m;
+}
+
 export function op<A extends unknown[]>(name: string, def: OpDefinition<A>): (...args: A) => Tensor {
   return (...args: A) => applyOp(name, def, args);
 }
