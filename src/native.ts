@@ -63,6 +63,7 @@ export interface NativeAddon {
   setNumThreads(n: number): void;
   getNumThreads(): number;
   isa(): string;
+  adviseHugePages(a: TypedArray): boolean;
 }
 
 // Mirrors native/common.h.

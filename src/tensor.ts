@@ -6,9 +6,17 @@ import type { Node } from './autograd/node';
 import { contiguousStrides, isDense, numel } from './shape';
 import { formatTensor } from './format';
 
+let storageCount = 0;
+
 export class Storage {
   version = 0;
+  /** Creation order: lets backward tell the buffers an op made from older ones. */
+  readonly id = storageCount++;
   constructor(readonly data: TypedArray) {}
+  /** @internal The id the next storage will get. */
+  static nextId(): number {
+    return storageCount;
+  }
 }
 
 export type GradHook = (grad: Tensor) => Tensor | void;

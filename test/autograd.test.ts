@@ -309,3 +309,84 @@ describe('defineOp and gradcheck', () => {
     expect(tg.gradcheck((p: tg.Tensor, q: tg.Tensor, r: tg.Tensor) => [p.mul(q).add(r).tanh(), r.exp().sum()], [a, b, c])).toBe(true);
   });
 });
+
+// Backward hands a leaf the gradient buffer it made instead of copying it, but only when nothing
+// else can reach that buffer: every case below would show a shared buffer as a changed value.
+describe('leaf gradients never share storage with tensors the user can reach', () => {
+  const bump = (t: tg.Tensor) => tg.noGrad(() => t.add_(100));
+
+  it('takes the buffer of a linear layer gradient (no copy) and the values are right', () => {
+    const x = f64([1, 2, 3, 4, 5, 6]).detach().reshape([2, 3]);
+    const lin = new tg.nn.Linear(3, 2, { dtype: 'float64' });
+    let clones = 0;
+    const clone = tg.Tensor.prototype.clone;
+    tg.Tensor.prototype.clone = function (this: tg.Tensor) {
+      clones++;
+      return clone.call(this);
+    };
+    try {
+      lin.forward(x).sum().backward();
+    } finally {
+      tg.Tensor.prototype.clone = clone;
+    }
+    expect(clones).toBe(0);
+    expect(lin.weight.grad!.isContiguous()).toBe(true);
+    expect(lin.weight.grad!.toArray()).toEqual([[5, 7, 9], [5, 7, 9]]);
+    expect(lin.bias!.grad!.toArray()).toEqual([2, 2]);
+  });
+
+  it('one gradient passed to two leaves (add) gives each its own buffer', () => {
+    const x = f64([1, 2]);
+    const y = f64([3, 4]);
+    x.add(y).sum().backward();
+    bump(x.grad!);
+    expect(y.grad!.toArray()).toEqual([1, 1]);
+    x.add(y).sum().backward(); // accumulates in place into both
+    expect(x.grad!.toArray()).toEqual([102, 102]);
+    expect(y.grad!.toArray()).toEqual([2, 2]);
+  });
+
+  it('a retained gradient that flows on unchanged to a leaf is copied', () => {
+    const x = f64([1, 2, 3, 4]);
+    const h = x.reshape([2, 2]).retainGrad();
+    h.mul(f64([[1, 2], [3, 4]]).detach()).sum().backward();
+    bump(x.grad!);
+    expect(h.grad!.toArray()).toEqual([[1, 2], [3, 4]]);
+  });
+
+  it('a gradient a hook has seen is copied', () => {
+    const x = f64([1, 2]);
+    let seen: tg.Tensor | null = null;
+    x.registerHook((g) => {
+      seen = g;
+    });
+    x.mul(f64([3, 4]).detach()).sum().backward();
+    bump(x.grad!);
+    expect(seen!.toArray()).toEqual([3, 4]);
+  });
+
+  it('a root gradient given by the user is copied', () => {
+    const x = f64([1, 2]);
+    const g = f64([5, 6]).detach();
+    x.reshape([2]).backward(g);
+    bump(x.grad!);
+    expect(g.toArray()).toEqual([5, 6]);
+  });
+
+  it('a gradient a defineOp backward keeps is copied', () => {
+    let kept: tg.Tensor | null = null;
+    const twice = tg.defineOp('twice', {
+      forward(_ctx, t: tg.Tensor) {
+        return t.mul(2);
+      },
+      backward(_ctx, g) {
+        kept = g.mul(2);
+        return [kept];
+      },
+    });
+    const x = f64([1, 2]);
+    twice(x).sum().backward();
+    bump(x.grad!);
+    expect(kept!.toArray()).toEqual([2, 2]);
+  });
+});

@@ -379,10 +379,10 @@ static void pack_strip_cm(const T* b, ptrdiff_t csb, ptrdiff_t kc, T* out) {
 // of B (16 KiB) stays in L1 while the MC x KC block of A (~144 KiB) streams from L2.
 template <typename T> struct Blocking;
 template <> struct Blocking<float> {
-  static constexpr ptrdiff_t KC = 256, MC = 144, NC = 4096, NCF = 1024;
+  static constexpr ptrdiff_t KC = 256, MC = 144, NC = 4096;
 };
 template <> struct Blocking<double> {
-  static constexpr ptrdiff_t KC = 256, MC = 144, NC = 4096, NCF = 1024;
+  static constexpr ptrdiff_t KC = 256, MC = 144, NC = 4096;
 };
 
 // B block (kc x nc) into NR-column micro-panels (columns past nc zero); full panels of a
@@ -607,12 +607,11 @@ static void gemm_packed(ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, T alpha, const T*
     // L1-resident buffer just before its tiles run.
     T* strip = aligned_buffer(bbuf_store, kcap * NR);
     const bool row_major = csb == 1;
-    constexpr ptrdiff_t NCF = Blocking<T>::NCF;
     const ptrdiff_t tiles = (m + MR - 1) / MR;
     constexpr ptrdiff_t LINE = 64 / ptrdiff_t(sizeof(T));
     // Prefetch units [u0, u1) of the strip at bs with kk k steps: a row of NR values when B is
     // row-major, a column of kk values when it is column-major.
-    const bool use_pf = std::min(KC, k) * std::min(NCF, n) * ptrdiff_t(sizeof(T)) > (128 << 10);
+    const bool use_pf = std::min(KC, k) * n * ptrdiff_t(sizeof(T)) > (128 << 10);
     auto prefetch = [&](const T* bs, ptrdiff_t kk, ptrdiff_t u0, ptrdiff_t u1) {
       if (row_major) {
         for (ptrdiff_t p = u0; p < u1; ++p) {
@@ -627,50 +626,45 @@ static void gemm_packed(ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, T alpha, const T*
         }
       }
     };
-    for (ptrdiff_t jc = 0; jc < n; jc += NCF) {
-      const ptrdiff_t nc = std::min(NCF, n - jc);
-      const ptrdiff_t nfull = nc / NR * NR;
-      const T* bjc = b + jc * csb;
-      T* cjc = c + jc;
-      for (ptrdiff_t pc = 0; pc < k; pc += KC) {
-        const ptrdiff_t kc = std::min(KC, k - pc);
-        const T bet = pc == 0 ? beta : T(1);
-        const T* bpc = bjc + pc * rsb;
-        if (jc == 0 && pc == 0 && nfull > 0 && use_pf) prefetch(bpc, kc, 0, row_major ? kc : NR);
-        pack_a<T, MR>(a + pc * csa, rsa, csa, m, kc, abuf);
-        // The first strip at the next k block, or the next column block.
-        const T* after = pc + KC < k ? bpc + KC * rsb : jc + NCF < n ? bjc + NCF * csb : nullptr;
-        const ptrdiff_t kafter = pc + KC < k ? std::min(KC, k - pc - KC) : std::min(KC, k);
-        for (ptrdiff_t jr = 0; jr < nfull; jr += NR) {
-          // While this strip is computed, the next one (or the next block's first) is
-          // prefetched into L2, each tile issuing its share of the prefetches first.
-          const T* next = jr + NR < nfull ? bpc + (jr + NR) * csb : after;
-          const ptrdiff_t knext = jr + NR < nfull ? kc : kafter;
-          if (!use_pf) next = nullptr;
-          const ptrdiff_t units = row_major ? knext : NR;
-          T* cj = cjc + jr;
-          ptrdiff_t t = 0;
-          if (next) prefetch(next, knext, 0, units / tiles);
-          if (row_major) {
-            tile_copy_b<T, MR>(kc, abuf, bpc + jr, rsb, strip, cj, rsc, alpha, bet,
-                               std::min<ptrdiff_t>(MR, m));
-            t = 1;
-          } else {
-            pack_strip_cm<T, NR>(bpc + jr * csb, csb, kc, strip);
-          }
-          for (; t < tiles; ++t) {
-            const ptrdiff_t ir = t * MR;
-            if (next && t > 0) prefetch(next, knext, units * t / tiles, units * (t + 1) / tiles);
-            tile_packed<T, MR>(kc, abuf + ir * kc, strip, cj + ir * rsc, rsc, alpha, bet,
-                               std::min<ptrdiff_t>(MR, m - ir), NR);
-          }
+    const ptrdiff_t nfull = n / NR * NR;
+    for (ptrdiff_t pc = 0; pc < k; pc += KC) {
+      const ptrdiff_t kc = std::min(KC, k - pc);
+      const T bet = pc == 0 ? beta : T(1);
+      const T* bpc = b + pc * rsb;
+      if (pc == 0 && nfull > 0 && use_pf) prefetch(bpc, kc, 0, row_major ? kc : NR);
+      // A is packed once per k block and stays in L2 while every column strip streams past it.
+      pack_a<T, MR>(a + pc * csa, rsa, csa, m, kc, abuf);
+      const T* after = pc + KC < k ? bpc + KC * rsb : nullptr;  // the next k block's first strip
+      const ptrdiff_t kafter = pc + KC < k ? std::min(KC, k - pc - KC) : 0;
+      for (ptrdiff_t jr = 0; jr < nfull; jr += NR) {
+        // While this strip is computed, the next one (or the next k block's first) is
+        // prefetched into L2, each tile issuing its share of the prefetches first.
+        const T* next = jr + NR < nfull ? bpc + (jr + NR) * csb : after;
+        const ptrdiff_t knext = jr + NR < nfull ? kc : kafter;
+        if (!use_pf) next = nullptr;
+        const ptrdiff_t units = row_major ? knext : NR;
+        T* cj = c + jr;
+        ptrdiff_t t = 0;
+        if (next) prefetch(next, knext, 0, units / tiles);
+        if (row_major) {
+          tile_copy_b<T, MR>(kc, abuf, bpc + jr, rsb, strip, cj, rsc, alpha, bet,
+                             std::min<ptrdiff_t>(MR, m));
+          t = 1;
+        } else {
+          pack_strip_cm<T, NR>(bpc + jr * csb, csb, kc, strip);
         }
-        if (nfull < nc) {
-          pack_b<T, NR>(bpc + nfull * csb, rsb, csb, kc, nc - nfull, strip);
-          for (ptrdiff_t ir = 0; ir < m; ir += MR)
-            tile_packed<T, MR>(kc, abuf + ir * kc, strip, cjc + ir * rsc + nfull, rsc, alpha, bet,
-                               std::min<ptrdiff_t>(MR, m - ir), nc - nfull);
+        for (; t < tiles; ++t) {
+          const ptrdiff_t ir = t * MR;
+          if (next && t > 0) prefetch(next, knext, units * t / tiles, units * (t + 1) / tiles);
+          tile_packed<T, MR>(kc, abuf + ir * kc, strip, cj + ir * rsc, rsc, alpha, bet,
+                             std::min<ptrdiff_t>(MR, m - ir), NR);
         }
+      }
+      if (nfull < n) {
+        pack_b<T, NR>(bpc + nfull * csb, rsb, csb, kc, n - nfull, strip);
+        for (ptrdiff_t ir = 0; ir < m; ir += MR)
+          tile_packed<T, MR>(kc, abuf + ir * kc, strip, c + ir * rsc + nfull, rsc, alpha, bet,
+                             std::min<ptrdiff_t>(MR, m - ir), n - nfull);
       }
     }
     return;

@@ -13,7 +13,8 @@ namespace {
 constexpr ptrdiff_t kRowUnit = 24;     // a multiple of every ISA's MR (4, 6, 8)
 constexpr ptrdiff_t kColUnit = 32;     // a multiple of every ISA's NR (4, 8, 16, 32)
 constexpr ptrdiff_t kRowBlock = 5 * kRowUnit;
-constexpr ptrdiff_t kColBlock = 8 * kColUnit;
+constexpr ptrdiff_t kMinColBlock = 8 * kColUnit;
+constexpr ptrdiff_t kTasks = 16;  // enough blocks to balance a few threads
 
 // The block size that cuts `len` into the fewest blocks of at most `max_block`, as equal as the
 // unit allows (128 rows: 72 + 56, not 120 + 8, so two threads share the work). It depends on the
@@ -36,8 +37,13 @@ void run_gemm(const Array& a, const Array& b, const Array& c, int nb, const ptrd
   auto gemm = Sel<T>::gemm();
   ptrdiff_t batch = 1;
   for (int d = 0; d < nb; ++d) batch *= bshape[d];
-  const ptrdiff_t rb = balanced_block(m, kRowBlock, kRowUnit), cb = balanced_block(n, kColBlock, kColUnit);
+  const ptrdiff_t rb = balanced_block(m, kRowBlock, kRowUnit);
   const ptrdiff_t mblocks = (m + rb - 1) / rb;
+  // Columns are cut only as far as needed for kTasks blocks: each block packs its rows of A
+  // once, so wide blocks amortise that over more columns.
+  const ptrdiff_t row_tasks = std::max<ptrdiff_t>(1, batch * mblocks);
+  const ptrdiff_t col_blocks = (kTasks + row_tasks - 1) / row_tasks;
+  const ptrdiff_t cb = balanced_block(n, std::max(kMinColBlock, (n + col_blocks - 1) / col_blocks), kColUnit);
   const ptrdiff_t nblocks = (n + cb - 1) / cb;
   const ptrdiff_t tasks = batch * mblocks * nblocks;
   const double flops = 2.0 * double(batch) * double(m) * double(n) * double(k);

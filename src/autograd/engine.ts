@@ -2,7 +2,7 @@
 import { Edge, Node } from './node';
 import { withGradMode } from './grad-mode';
 import { onesLike, zerosLike } from '../ops/creation';
-import { Tensor } from '../tensor';
+import { Storage, Tensor } from '../tensor';
 import { sameShape, shapeStr } from '../shape';
 
 interface RunOptions {
@@ -28,9 +28,47 @@ function collect(roots: Node[]): Node[] {
   return Array.from(seen).sort((a, b) => b.seq - a.seq);
 }
 
-function accumulate<K>(map: Map<K, Tensor>, key: K, g: Tensor): void {
+// Gradients whose storage nothing outside this backward pass can reach: a leaf takes such a
+// gradient as its .grad without copying it, as PyTorch's AccumulateGrad steals a gradient that
+// nothing else references. A storage qualifies when a built-in op's backward made it (or passed on
+// one that qualified) and handed it to one input only; hooks, retained and root gradients never
+// qualify. The leaf takes it only as a whole contiguous tensor.
+class Owned {
+  private readonly set = new Set<Storage>();
+  /** Whether g can become a leaf's .grad as it is: exclusive, and all of its storage in order. */
+  canTake(g: Tensor): boolean {
+    return this.set.has(g._st) && g._off === 0 && g._st.data.length === g.size && g.isContiguous();
+  }
+  drop(g: Tensor): void {
+    this.set.delete(g._st);
+  }
+  /** Records the gradients a node returned; `since` is Storage.nextId() before its backward ran. */
+  adopt(grads: readonly (Tensor | null | undefined)[], input: Tensor, since: number, user: boolean): void {
+    const seen = new Set<Storage>();
+    const twice = new Set<Storage>();
+    for (const g of grads) {
+      if (!(g instanceof Tensor)) continue;
+      if (seen.has(g._st)) twice.add(g._st);
+      seen.add(g._st);
+    }
+    for (const g of grads) {
+      if (!(g instanceof Tensor)) continue;
+      const st = g._st;
+      const mine = !user && !twice.has(st) && (st.id >= since || (st === input._st && this.set.has(st)));
+      if (mine) this.set.add(st);
+      else this.set.delete(st);
+    }
+  }
+  sum(prev: Tensor, g: Tensor): Tensor {
+    const s = prev.add(g);
+    this.set.add(s._st);
+    return s;
+  }
+}
+
+function accumulate<K>(map: Map<K, Tensor>, key: K, g: Tensor, owned: Owned): void {
   const prev = map.get(key);
-  map.set(key, prev ? prev.add(g) : g);
+  map.set(key, prev ? owned.sum(prev, g) : g);
 }
 
 function runHooks(hooks: ((g: Tensor) => Tensor | void)[] | null, g: Tensor): Tensor {
@@ -51,13 +89,14 @@ function runHooks(hooks: ((g: Tensor) => Tensor | void)[] | null, g: Tensor): Te
 export function runBackward(roots: Tensor[], rootGrads: Tensor[], opts: RunOptions): (Tensor | null)[] {
   const nodeGrads = new Map<Node, Tensor>();
   const leafGrads = new Map<Tensor, Tensor>();
+  const owned = new Owned();
   const rootNodes: Node[] = [];
   roots.forEach((r, i) => {
     if (r._node) {
       rootNodes.push(r._node);
-      accumulate(nodeGrads, r._node, rootGrads[i]);
+      accumulate(nodeGrads, r._node, rootGrads[i], owned);
     } else {
-      accumulate(leafGrads, r, rootGrads[i]);
+      accumulate(leafGrads, r, rootGrads[i], owned);
     }
   });
   const capture = opts.capture;
@@ -69,16 +108,23 @@ export function runBackward(roots: Tensor[], rootGrads: Tensor[], opts: RunOptio
       let g = nodeGrads.get(node);
       if (!g) continue;
       nodeGrads.delete(node);
-      g = runHooks(node._hooks, g);
+      if (node._hooks) {
+        owned.drop(g);
+        g = runHooks(node._hooks, g);
+        owned.drop(g);
+      }
       if (captureKeys.has(node)) captured.set(node, g);
       if (!capture && node.retained) {
         const t = node.retained;
+        owned.drop(g);
         t.grad = t.grad ? t.grad.add(g) : opts.createGraph ? g : g.detach();
       }
       if (node.freed) node.ctx.saved; // throws the "backward a second time" error
       node.checkVersions();
+      const since = Storage.nextId();
       const grads = node.backward(node.ctx, g);
       if (!Array.isArray(grads)) throw new TypeError(`${node.name}: backward must return an array of gradients`);
+      owned.adopt(grads, g, since, node.user);
       node.edges.forEach((edge: Edge, i) => {
         if (!edge) return;
         const gi = grads[i];
@@ -88,12 +134,13 @@ export function runBackward(roots: Tensor[], rootGrads: Tensor[], opts: RunOptio
         if (!sameShape(gi._shape, want)) {
           throw new RangeError(`${node.name}: backward returned a gradient of shape ${shapeStr(gi._shape)} for input ${i} of shape ${shapeStr(want)}`);
         }
-        if (edge instanceof Node) accumulate(nodeGrads, edge, gi);
-        else accumulate(leafGrads, edge, gi);
+        if (edge instanceof Node) accumulate(nodeGrads, edge, gi, owned);
+        else accumulate(leafGrads, edge, gi, owned);
       });
       if (!opts.retainGraph) node.release();
     }
     for (const [leaf, g0] of leafGrads) {
+      if (leaf._hooks) owned.drop(g0);
       const g = runHooks(leaf._hooks, g0);
       if (capture) {
         if (captureKeys.has(leaf)) captured.set(leaf, g);
@@ -101,8 +148,10 @@ export function runBackward(roots: Tensor[], rootGrads: Tensor[], opts: RunOptio
       }
       if (leaf.grad) {
         leaf.grad = opts.createGraph ? leaf.grad.add(g) : leaf.grad.add_(g.to(leaf.grad.dtype));
+      } else if (opts.createGraph) {
+        leaf.grad = g;
       } else {
-        leaf.grad = opts.createGraph ? g : g.detach().clone().to(leaf.dtype);
+        leaf.grad = owned.canTake(g) && g.dtype === leaf.dtype ? g.detach() : g.detach().clone().to(leaf.dtype);
       }
     }
   });

@@ -50,6 +50,8 @@ export class Node {
   _hooks: ((g: Tensor) => Tensor | void)[] | null = null;
   /** The output tensor, when retainGrad() asked for its gradient. */
   retained: Tensor | null = null;
+  /** Made by defineOp: its backward may keep references to the gradients it returns. */
+  user = false;
 
   constructor(
     readonly name: string,
@@ -86,7 +88,7 @@ export interface OpDefinition<A extends unknown[]> {
 }
 
 /** @internal Runs an op: forward without recording, then a tape node if any input needs grad. */
-export function applyOp<A extends unknown[]>(name: string, def: OpDefinition<A>, args: A): Tensor {
+export function applyOp<A extends unknown[]>(name: string, def: OpDefinition<A>, args: A, user = false): Tensor {
   const needs = new Array<boolean>(args.length);
   let any = false;
   const enabled = isGradEnabled();
@@ -127,6 +129,7 @@ export function applyOp<A extends unknown[]>(name: string, def: OpDefinition<A>,
     }
   }
   out._node = new Node(name, edges, shapes, ctx, def.backward);
+  out._node.user = user;
   out._rg = true;
   return out;
 }
@@ -137,5 +140,5 @@ export function defineOp<A extends unknown[]>(name: string, def: OpDefinition<A>
   if (!def || typeof def.forward !== 'function' || typeof def.backward !== 'function') {
     throw new TypeError(`defineOp('${name}'): expected {forward(ctx, ...inputs), backward(ctx, gradOut)}`);
   }
-  return (...args: A) => applyOp(name, def, args);
+  return (...args: A) => applyOp(name, def, args, true);
 }

@@ -46,10 +46,16 @@ const matmulOp = op('matmul', {
   },
   backward(ctx, g) {
     const [a, b] = ctx.saved;
-    return [
-      ctx.needsInputGrad[0] ? sumTo(matmul(g, b.transpose(-1, -2)), a._shape) : null,
-      ctx.needsInputGrad[1] ? sumTo(matmul(a.transpose(-1, -2), g), b._shape) : null,
-    ];
+    // A transposed 2-D b (x @ W.T, as in linear) gets its gradient in W's own layout, so W.grad
+    // is a contiguous tensor that backward can hand over without a transposing copy.
+    const bTransposed = a.ndim === 2 && b.ndim === 2 && b._strides[0] === 1 && b._strides[1] !== 1;
+    let gb: Tensor | null = null;
+    if (ctx.needsInputGrad[1]) {
+      gb = bTransposed
+        ? matmul(g.transpose(-1, -2), a).transpose(-1, -2)
+        : sumTo(matmul(a.transpose(-1, -2), g), b._shape);
+    }
+    return [ctx.needsInputGrad[0] ? sumTo(matmul(g, b.transpose(-1, -2)), a._shape) : null, gb];
   },
 });
 
