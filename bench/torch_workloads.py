@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""PyTorch versions of tapegrad's bench workloads (W1 gemm, W2 mlp, W3 tiny, W4 elementwise, W6 cnn, W7 overhead),
+"""PyTorch versions of tapegrad's bench workloads (W1 gemm (the faster of torch and numpy, both OpenBLAS), W2 mlp, W3 tiny, W4 elementwise, W6 cnn, W7 overhead),
 for bench/compare.mjs. Prints the same JSON lines as the .mjs scripts:
 {"workload", "threads", "metric", "value", "unit"}, with the same workload names and timing method
 (warm-up, then 5 timed batches of >= 0.1 s each, the median batch's time per call).
@@ -84,6 +84,10 @@ def gemm():
             w = torch.randn(n, n, dtype=dtype)
             b = w.t() if trans_b else w
             sec = time_per_call(lambda: torch.matmul(a, b))
+            # The bar is OpenBLAS itself: numpy's matmul on the same data calls the same
+            # OpenBLAS without torch's OpenMP pool in its way; the faster of the two is reported.
+            an, bn = a.numpy(), b.numpy()
+            sec = min(sec, time_per_call(lambda: an @ bn))
             emit(workload, threads, "gflops", rnd(2 * n**3 / sec / 1e9), "GFLOP/s")
 
 
