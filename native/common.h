@@ -27,6 +27,13 @@ enum ReduceOp : int {
   R_SUM, R_MEAN, R_PROD, R_MAX, R_MIN, R_LOGSUMEXP, R_VAR, R_NORM, R_ARGMAX, R_ARGMIN, R_COUNT
 };
 
+// What the per-ISA reduction loops compute (reduce.cc builds the ReduceOps from them):
+// sums of x, (x - c)^2, |x|, [x != 0], |x|^c, exp(x - c); the product; max / min of x or |x|.
+enum RedKind : int {
+  RK_SUM, RK_SUMSQ, RK_ABSSUM, RK_NONZERO, RK_POW, RK_PROD, RK_SUMEXP,
+  RK_MAX, RK_MIN, RK_ABSMAX, RK_ABSMIN, RK_COUNT
+};
+
 struct UnaryParams { double a = 0, b = 0; };
 
 // 1-D strided loops: each ISA unit provides one per (op, dtype).
@@ -49,6 +56,27 @@ using GemmFn = void (*)(ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, T alpha, const T*
 template <typename T>
 using SumFn = double (*)(const T* x, ptrdiff_t xs, ptrdiff_t n);
 
+// The best value of an argmax / argmin and its index.
+struct ArgBest {
+  double value;
+  int64_t index;
+};
+
+// Reduction loops (native/kernels/reduce_loops.h).
+template <typename T>
+struct ReduceFns {
+  // `kind` over x[0], x[xs], ..., x[(n - 1) xs], accumulated in double (c: centre or power).
+  double (*run)(int kind, const T* x, ptrdiff_t xs, ptrdiff_t n, double c);
+  // acc[j] = kind-combination of acc[j] with x[r * rs + j] for r < nrows, j < w (c[j] per column).
+  void (*cols)(int kind, double* acc, const T* x, ptrdiff_t rs, ptrdiff_t nrows, ptrdiff_t w,
+               const double* c);
+  // argmax / argmin of a run (first NaN, else first best); index relative to the run.
+  ArgBest (*arg_run)(bool is_max, const T* x, ptrdiff_t xs, ptrdiff_t n);
+  // Per column j < w: val[j], idx[j] updated with rows r < nrows, whose index is r0 + r.
+  void (*arg_cols)(bool is_max, double* val, int64_t* idx, const T* x, ptrdiff_t rs,
+                   ptrdiff_t nrows, ptrdiff_t w, int64_t r0);
+};
+
 struct KernelTable {
   const char* isa;
   UnaryFn<float> unary_f32;
@@ -62,6 +90,8 @@ struct KernelTable {
   GemmFn<double> gemm_f64;
   SumFn<float> sum_f32;
   SumFn<double> sum_f64;
+  ReduceFns<float> reduce_f32;
+  ReduceFns<double> reduce_f64;
 };
 
 const KernelTable& kernels();
@@ -73,6 +103,7 @@ template <> struct Sel<float> {
   static BinaryFn<float> binary() { return kernels().binary_f32; }
   static GemmFn<float> gemm() { return kernels().gemm_f32; }
   static SumFn<float> sum() { return kernels().sum_f32; }
+  static const ReduceFns<float>& reduce() { return kernels().reduce_f32; }
 };
 template <> struct Sel<double> {
   static UnaryFn<double> unary() { return kernels().unary_f64; }
@@ -80,6 +111,7 @@ template <> struct Sel<double> {
   static BinaryFn<double> binary() { return kernels().binary_f64; }
   static GemmFn<double> gemm() { return kernels().gemm_f64; }
   static SumFn<double> sum() { return kernels().sum_f64; }
+  static const ReduceFns<double>& reduce() { return kernels().reduce_f64; }
 };
 template <> struct Sel<int32_t> {
   static BinaryFn<int32_t> binary() { return kernels().binary_i32; }

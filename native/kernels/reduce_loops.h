@@ -1,0 +1,300 @@
+// Reduction inner loops, templated on the element type; included inside each ISA namespace by
+// simd/isa_body.inc so the compiler vectorizes them for that ISA. Written as plain loops over a
+// fixed number of logical lanes (16 double accumulators, 128 bytes of T for max/min), which GCC
+// keeps in vector registers (2 to 8 of them by ISA): the summation order is the same on every ISA.
+//
+// Two shapes of loop (reduce.cc picks one per layout):
+//   run   reduces one strided run x[0], x[xs], ... to a scalar (vectorized when xs == 1);
+//   cols  reduces nrows rows of w contiguous columns into w accumulators, row by row
+//         (acc[j] op= x[r * rs + j]), for reductions over outer dims.
+// float32 sums, products, norms and exp-sums accumulate in double; max/min are exact in T.
+#pragma once
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <type_traits>
+#include "../common.h"
+#include "vmath.h"
+
+namespace red_detail {
+
+constexpr int kAccLanes = 16;       // double accumulators of the run loops
+constexpr ptrdiff_t kRowUnroll = 4; // rows folded per pass over the accumulators in cols loops
+
+TG_VM_INLINE uint64_t bits_of(double x) {
+  uint64_t u;
+  std::memcpy(&u, &x, sizeof u);
+  return u;
+}
+TG_VM_INLINE double double_of(uint64_t u) {
+  double x;
+  std::memcpy(&x, &u, sizeof x);
+  return x;
+}
+
+// exp(d) for d <= 0 (the terms of a log-sum-exp, d = x - max): Cephes' rational approximation
+// (about 1 ulp), branch-free so it vectorizes. Results below exp(-708) ~ 3e-308 are flushed to 0,
+// which a sum that holds exp(0) = 1 cannot see. d = -inf gives 0; NaN gives NaN.
+TG_VM_INLINE double exp_nonpos(double d) {
+  double t = d < -708.0 ? -708.0 : d;
+  t = t > 709.0 ? 709.0 : t;
+  const double magic = 6755399441055744.0;  // 1.5 * 2^52: adding it rounds to an integer
+  const double v = t * 1.4426950408889634074 + magic;
+  const int64_t n = int64_t(bits_of(v) - bits_of(magic));
+  const double nf = v - magic;
+  double r = t - nf * 6.93145751953125e-1;
+  r = r - nf * 1.42860682030941723212e-6;
+  const double rr = r * r;
+  const double p = r * ((1.26177193074810590878e-4 * rr + 3.02994407707441961300e-2) * rr +
+                        9.99999999999999999910e-1);
+  const double q = ((3.00198505138664455042e-6 * rr + 2.52448340349684104192e-3) * rr +
+                    2.27265548208155028766e-1) * rr + 2.00000000000000000009e0;
+  const double e = (1.0 + 2.0 * (p / (q - p))) * double_of(uint64_t(n + 1023) << 52);
+  return d < -708.0 ? 0.0 : e;
+}
+
+TG_VM_INLINE double identity(int kind) {
+  switch (kind) {
+    case RK_PROD: return 1.0;
+    case RK_MAX: return -INFINITY;
+    case RK_MIN:
+    case RK_ABSMIN: return INFINITY;
+    default: return 0.0;  // sums, counts, and ABSMAX (|x| >= 0)
+  }
+}
+
+// One step of a double-accumulated kind: acc combined with element v (c: centre or power).
+template <int K>
+TG_VM_INLINE double step(double acc, double v, double c) {
+  if constexpr (K == RK_SUM) return acc + v;
+  if constexpr (K == RK_SUMSQ) return acc + (v - c) * (v - c);
+  if constexpr (K == RK_ABSSUM) return acc + std::fabs(v);
+  if constexpr (K == RK_NONZERO) return acc + (v != 0.0 ? 1.0 : 0.0);  // NaN counts, as PyTorch
+  if constexpr (K == RK_POW) return acc + std::pow(std::fabs(v), c);
+  if constexpr (K == RK_PROD) return acc * v;
+  if constexpr (K == RK_SUMEXP) return acc + exp_nonpos(v - c);
+  return acc;
+}
+
+// Max / min that propagate NaN (PyTorch): a NaN in either argument wins.
+template <int K, typename T>
+TG_VM_INLINE T extremum(T a, T v) {
+  if constexpr (K == RK_MAX || K == RK_ABSMAX) return (v > a || v != v) ? v : a;
+  else return (v < a || v != v) ? v : a;
+}
+
+// Merges two partial results of the same kind (sums add, products multiply).
+template <int K>
+TG_VM_INLINE double merge(double a, double b) {
+  if constexpr (K == RK_PROD) return a * b;
+  else if constexpr (K == RK_MAX || K == RK_MIN || K == RK_ABSMAX || K == RK_ABSMIN) return extremum<K>(a, b);
+  else return a + b;
+}
+
+TG_VM_INLINE double merge_kind(int kind, double a, double b) {
+  switch (kind) {
+    case RK_PROD: return merge<RK_PROD>(a, b);
+    case RK_MAX: return merge<RK_MAX>(a, b);
+    case RK_MIN: return merge<RK_MIN>(a, b);
+    case RK_ABSMAX: return merge<RK_ABSMAX>(a, b);
+    case RK_ABSMIN: return merge<RK_ABSMIN>(a, b);
+    default: return merge<RK_SUM>(a, b);
+  }
+}
+
+template <typename T, int K>
+static double run_sum_like(const T* x, ptrdiff_t xs, ptrdiff_t n, double c) {
+  const double id = identity(K);
+  double acc = id;
+  ptrdiff_t i = 0;
+  if (xs == 1 && n >= kAccLanes) {
+    double a[kAccLanes];
+    for (int k = 0; k < kAccLanes; ++k) a[k] = id;
+    for (; i + kAccLanes <= n; i += kAccLanes) {
+      for (int k = 0; k < kAccLanes; ++k) a[k] = step<K>(a[k], double(x[i + k]), c);
+    }
+    for (int w = kAccLanes / 2; w >= 1; w /= 2) {
+      for (int k = 0; k < w; ++k) a[k] = merge<K>(a[k], a[k + w]);
+    }
+    acc = a[0];
+  }
+  for (; i < n; ++i) acc = step<K>(acc, double(x[i * xs]), c);
+  return acc;
+}
+
+// Max / min (of x or |x|) in T: exact, and twice the lanes of a double accumulator for float.
+template <typename T, int K>
+static double run_extremum(const T* x, ptrdiff_t xs, ptrdiff_t n) {
+  constexpr bool kAbs = K == RK_ABSMAX || K == RK_ABSMIN;
+  constexpr int L = int(128 / sizeof(T));
+  T acc = T(identity(K));
+  ptrdiff_t i = 0;
+  if (xs == 1 && n >= L) {
+    T a[L];
+    for (int k = 0; k < L; ++k) a[k] = acc;
+    for (; i + L <= n; i += L) {
+      for (int k = 0; k < L; ++k) a[k] = extremum<K>(a[k], kAbs ? std::fabs(x[i + k]) : x[i + k]);
+    }
+    for (int w = L / 2; w >= 1; w /= 2) {
+      for (int k = 0; k < w; ++k) a[k] = extremum<K>(a[k], a[k + w]);
+    }
+    acc = a[0];
+  }
+  for (; i < n; ++i) acc = extremum<K>(acc, kAbs ? std::fabs(x[i * xs]) : x[i * xs]);
+  return double(acc);
+}
+
+// Row-by-row accumulation into w columns, kRowUnroll rows per pass (each column still combines
+// its rows in order, so the result does not depend on the unrolling).
+template <typename T, int K>
+static void cols_kind(double* acc, const T* x, ptrdiff_t rs, ptrdiff_t nrows, ptrdiff_t w,
+                      const double* c) {
+  constexpr bool kExt = K == RK_MAX || K == RK_MIN || K == RK_ABSMAX || K == RK_ABSMIN;
+  constexpr bool kAbs = K == RK_ABSMAX || K == RK_ABSMIN;
+  auto f = [&](double a, T xv, ptrdiff_t j) {
+    if constexpr (kExt) return extremum<K>(a, double(kAbs ? std::fabs(xv) : xv));
+    else return step<K>(a, double(xv), c[j]);
+  };
+  ptrdiff_t r = 0;
+  for (; r + kRowUnroll <= nrows; r += kRowUnroll) {
+    const T* x0 = x + r * rs;
+    const T* x1 = x0 + rs;
+    const T* x2 = x1 + rs;
+    const T* x3 = x2 + rs;
+    for (ptrdiff_t j = 0; j < w; ++j) acc[j] = f(f(f(f(acc[j], x0[j], j), x1[j], j), x2[j], j), x3[j], j);
+  }
+  for (; r < nrows; ++r) {
+    const T* xr = x + r * rs;
+    for (ptrdiff_t j = 0; j < w; ++j) acc[j] = f(acc[j], xr[j], j);
+  }
+}
+
+}  // namespace red_detail
+
+template <typename T>
+static double reduce_run(int kind, const T* x, ptrdiff_t xs, ptrdiff_t n, double c) {
+  using namespace red_detail;
+  switch (kind) {
+    case RK_SUM: return run_sum_like<T, RK_SUM>(x, xs, n, c);
+    case RK_SUMSQ: return run_sum_like<T, RK_SUMSQ>(x, xs, n, c);
+    case RK_ABSSUM: return run_sum_like<T, RK_ABSSUM>(x, xs, n, c);
+    case RK_NONZERO: return run_sum_like<T, RK_NONZERO>(x, xs, n, c);
+    case RK_POW: return run_sum_like<T, RK_POW>(x, xs, n, c);
+    case RK_PROD: return run_sum_like<T, RK_PROD>(x, xs, n, c);
+    case RK_SUMEXP: return run_sum_like<T, RK_SUMEXP>(x, xs, n, c);
+    case RK_MAX: return run_extremum<T, RK_MAX>(x, xs, n);
+    case RK_MIN: return run_extremum<T, RK_MIN>(x, xs, n);
+    case RK_ABSMAX: return run_extremum<T, RK_ABSMAX>(x, xs, n);
+    case RK_ABSMIN: return run_extremum<T, RK_ABSMIN>(x, xs, n);
+  }
+  return 0;
+}
+
+template <typename T>
+static void reduce_cols(int kind, double* acc, const T* x, ptrdiff_t rs, ptrdiff_t nrows,
+                        ptrdiff_t w, const double* c) {
+  using namespace red_detail;
+  switch (kind) {
+#define TG_CASE(K) case K: cols_kind<T, K>(acc, x, rs, nrows, w, c); return;
+    TG_CASE(RK_SUM) TG_CASE(RK_SUMSQ) TG_CASE(RK_ABSSUM) TG_CASE(RK_NONZERO) TG_CASE(RK_POW)
+    TG_CASE(RK_PROD) TG_CASE(RK_SUMEXP) TG_CASE(RK_MAX) TG_CASE(RK_MIN) TG_CASE(RK_ABSMAX)
+    TG_CASE(RK_ABSMIN)
+#undef TG_CASE
+  }
+}
+
+// argmax / argmin of a run: the first NaN if there is one (NaN wins, as PyTorch), else the first
+// of the best values. Lanes keep their own best value and index (an integer as wide as T).
+template <typename T, bool kMax>
+static ArgBest arg_run_dir(const T* x, ptrdiff_t xs, ptrdiff_t n) {
+  using I = std::conditional_t<sizeof(T) == 4, int32_t, int64_t>;
+  constexpr int L = 16;  // (8 lanes of double do not vectorize with GCC 12)
+  auto better = [](T v, T b) { return kMax ? v > b : v < b; };
+  T best = kMax ? -INFINITY : INFINITY;
+  ptrdiff_t bi = 0, i = 0;
+  bool nan = false;
+  if (xs == 1 && n >= L) {
+    T bv[L];
+    I bx[L], bad[L], cur[L];  // cur: each lane's index (a counter, so the loop vectorizes)
+    for (int k = 0; k < L; ++k) {
+      bv[k] = best;
+      bx[k] = I(k);
+      bad[k] = 0;
+      cur[k] = I(k);
+    }
+    for (; i + L <= n; i += L) {
+      for (int k = 0; k < L; ++k) {
+        const T v = x[i + k];
+        const bool take = better(v, bv[k]);
+        bv[k] = take ? v : bv[k];
+        bx[k] = take ? cur[k] : bx[k];
+        bad[k] |= I(v != v);
+        cur[k] += I(L);
+      }
+    }
+    I any = 0;
+    for (int k = 0; k < L; ++k) any |= bad[k];
+    nan = any != 0;
+    if (!nan) {
+      // lanes hold disjoint index sets: ties between lanes go to the lower index
+      best = bv[0];
+      bi = ptrdiff_t(bx[0]);
+      for (int k = 1; k < L; ++k) {
+        if (better(bv[k], best) || (bv[k] == best && ptrdiff_t(bx[k]) < bi)) {
+          best = bv[k];
+          bi = ptrdiff_t(bx[k]);
+        }
+      }
+    }
+  }
+  if (nan) {
+    for (ptrdiff_t j = 0; j < n; ++j) {
+      if (x[j] != x[j]) return {double(x[j]), int64_t(j)};
+    }
+  }
+  for (; i < n; ++i) {
+    const T v = x[i * xs];
+    if (v != v) return {double(v), int64_t(i)};
+    if (better(v, best)) {
+      best = v;
+      bi = i;
+    }
+  }
+  return {double(best), int64_t(bi)};
+}
+
+template <typename T>
+static ArgBest reduce_arg_run(bool is_max, const T* x, ptrdiff_t xs, ptrdiff_t n) {
+  return is_max ? arg_run_dir<T, true>(x, xs, n) : arg_run_dir<T, false>(x, xs, n);
+}
+
+// Per column j < w: val[j] / idx[j] take row r (index r0 + r) when it is better, or NaN while
+// the column holds no NaN yet; rows in order, so ties keep the first.
+template <typename T, bool kMax>
+static void arg_cols_dir(double* val, int64_t* idx, const T* x, ptrdiff_t rs, ptrdiff_t nrows,
+                         ptrdiff_t w, int64_t r0) {
+  for (ptrdiff_t r = 0; r < nrows; ++r) {
+    const T* xr = x + r * rs;
+    const int64_t ri = r0 + r;
+    for (ptrdiff_t j = 0; j < w; ++j) {
+      const double v = double(xr[j]);
+      const double b = val[j];
+      const bool take = (kMax ? v > b : v < b) || (v != v && b == b);
+      val[j] = take ? v : b;
+      idx[j] = take ? ri : idx[j];
+    }
+  }
+}
+
+template <typename T>
+static void reduce_arg_cols(bool is_max, double* val, int64_t* idx, const T* x, ptrdiff_t rs,
+                            ptrdiff_t nrows, ptrdiff_t w, int64_t r0) {
+  if (is_max) arg_cols_dir<T, true>(val, idx, x, rs, nrows, w, r0);
+  else arg_cols_dir<T, false>(val, idx, x, rs, nrows, w, r0);
+}
+
+// Sum of a strided run in double (the kernel table's `sum`, used by the loss and conv kernels).
+template <typename T>
+static double sum_run(const T* x, ptrdiff_t xs, ptrdiff_t n) {
+  return red_detail::run_sum_like<T, RK_SUM>(x, xs, n, 0.0);
+}
