@@ -62,19 +62,23 @@ struct ArgBest {
   int64_t index;
 };
 
-// Reduction loops (native/kernels/reduce_loops.h).
+// Reduction loops (native/kernels/reduce_loops.h). The cols loops take w <= kReduceMaxCols.
+constexpr ptrdiff_t kReduceMaxCols = 1024;
 template <typename T>
 struct ReduceFns {
   // `kind` over x[0], x[xs], ..., x[(n - 1) xs], accumulated in double (c: centre or power).
   double (*run)(int kind, const T* x, ptrdiff_t xs, ptrdiff_t n, double c);
-  // acc[j] = kind-combination of acc[j] with x[r * rs + j] for r < nrows, j < w (c[j] per column).
+  // acc[j] = kind-combination of acc[j] with x[r * rs + j] for r < nrows, j < w (c[j] per
+  // column); the sums and the product.
   void (*cols)(int kind, double* acc, const T* x, ptrdiff_t rs, ptrdiff_t nrows, ptrdiff_t w,
                const double* c);
+  // The same for max / min (of x or |x|), in T.
+  void (*cols_ext)(int kind, T* acc, const T* x, ptrdiff_t rs, ptrdiff_t nrows, ptrdiff_t w);
   // argmax / argmin of a run (first NaN, else first best); index relative to the run.
   ArgBest (*arg_run)(bool is_max, const T* x, ptrdiff_t xs, ptrdiff_t n);
   // Per column j < w: val[j], idx[j] updated with rows r < nrows, whose index is r0 + r.
-  void (*arg_cols)(bool is_max, double* val, int64_t* idx, const T* x, ptrdiff_t rs,
-                   ptrdiff_t nrows, ptrdiff_t w, int64_t r0);
+  void (*arg_cols)(bool is_max, T* val, int32_t* idx, const T* x, ptrdiff_t rs, ptrdiff_t nrows,
+                   ptrdiff_t w, int32_t r0);
 };
 
 struct KernelTable {

@@ -67,7 +67,9 @@ void simplify(int& n, ptrdiff_t* shape, ptrdiff_t* stride) {
   n = m;
 }
 
-constexpr ptrdiff_t kColBlock = 256;   // outputs reduced together by the cols loops
+// Outputs reduced together by the cols loops: whole rows of up to 4 KB of float32 are read at a
+// time (narrower blocks, which read part of each row, stream markedly slower).
+constexpr ptrdiff_t kColBlock = kReduceMaxCols;
 constexpr ptrdiff_t kBatch = 256;      // outputs a rows block hands over at a time
 constexpr ptrdiff_t kMinItems = 16;    // blocks wanted before splitting the reduced range
 constexpr ptrdiff_t kMaxRun = ptrdiff_t(1) << 30;  // argmax lanes index runs with int32 for float
@@ -164,6 +166,9 @@ struct ReducedRange {
   }
 };
 
+// Policies for run_phase: what one output's result is (a double and, for argmax / argmin, an
+// index), how runs and column blocks compute it, and how chunks' partial results merge.
+
 // A RedKind: sums, products, max / min. c: the centre of each output (cvec) or one constant (cs).
 template <typename T>
 struct KindPolicy {
@@ -175,14 +180,25 @@ struct KindPolicy {
     v = fn.run(kind, x, xs, n, cvec ? cvec[o] : cs);
   }
   void merge(double& a, int64_t&, double b, int64_t) const { a = red_detail::merge_kind(kind, a, b); }
-  void cols_init(double* v, int64_t*, ptrdiff_t w, ptrdiff_t, double* cbuf) const {
-    const double id = red_detail::identity(kind);
-    for (ptrdiff_t j = 0; j < w; ++j) v[j] = id;
-    if (!cvec) std::fill(cbuf, cbuf + w, cs);
+  void merge_block(double* a, int64_t*, const double* b, const int64_t*, ptrdiff_t n) const {
+    red_detail::merge_arrays(kind, a, b, n);
   }
-  void cols(double* v, int64_t*, const T* x, ptrdiff_t rs, ptrdiff_t nrows, ptrdiff_t w, ptrdiff_t,
-            ptrdiff_t o0, const double* cbuf) const {
-    fn.cols(kind, v, x, rs, nrows, w, cvec ? cvec + o0 : cbuf);
+  // Reduces columns [o0, o0 + w) over the range: each_run(f) calls f(x, rs, nrows, flat index).
+  template <typename EachRun>
+  void cols(EachRun&& each_run, ptrdiff_t w, ptrdiff_t, ptrdiff_t o0, double* v, int64_t*) const {
+    const double id = red_detail::identity(kind);
+    if (kind == RK_MAX || kind == RK_MIN || kind == RK_ABSMAX || kind == RK_ABSMIN) {
+      T acc[kColBlock];
+      std::fill(acc, acc + w, T(id));
+      each_run([&](const T* x, ptrdiff_t rs, ptrdiff_t nrows, ptrdiff_t) { fn.cols_ext(kind, acc, x, rs, nrows, w); });
+      std::copy(acc, acc + w, v);
+      return;
+    }
+    double cbuf[kColBlock];
+    if (!cvec) std::fill(cbuf, cbuf + w, cs);
+    const double* c = cvec ? cvec + o0 : cbuf;
+    std::fill(v, v + w, id);
+    each_run([&](const T* x, ptrdiff_t rs, ptrdiff_t nrows, ptrdiff_t) { fn.cols(kind, v, x, rs, nrows, w, c); });
   }
 };
 
@@ -202,16 +218,20 @@ struct ArgPolicy {
       ai = bi;
     }
   }
-  void cols_init(double* v, int64_t* i, ptrdiff_t w, ptrdiff_t r0, double*) const {
-    const double id = is_max ? -INFINITY : INFINITY;
-    for (ptrdiff_t j = 0; j < w; ++j) {
-      v[j] = id;
-      i[j] = r0;
-    }
+  void merge_block(double* a, int64_t* ai, const double* b, const int64_t* bi, ptrdiff_t n) const {
+    for (ptrdiff_t k = 0; k < n; ++k) merge(a[k], ai[k], b[k], bi[k]);
   }
-  void cols(double* v, int64_t* i, const T* x, ptrdiff_t rs, ptrdiff_t nrows, ptrdiff_t w,
-            ptrdiff_t pos, ptrdiff_t, const double*) const {
-    fn.arg_cols(is_max, v, i, x, rs, nrows, w, pos);
+  template <typename EachRun>
+  void cols(EachRun&& each_run, ptrdiff_t w, ptrdiff_t r0, ptrdiff_t, double* v, int64_t* ix) const {
+    T val[kColBlock];
+    int32_t idx[kColBlock];  // reduced counts are below 2^31 (checked in Reduce)
+    std::fill(val, val + w, T(is_max ? -INFINITY : INFINITY));
+    std::fill(idx, idx + w, int32_t(r0));
+    each_run([&](const T* x, ptrdiff_t rs, ptrdiff_t nrows, ptrdiff_t pos) {
+      fn.arg_cols(is_max, val, idx, x, rs, nrows, w, int32_t(pos));
+    });
+    std::copy(val, val + w, v);
+    std::copy(idx, idx + w, ix);
   }
 };
 
@@ -271,7 +291,7 @@ void run_phase(const Plan& pl, const T* x, const P& pol, Sink&& sink) {
     }
   };
   auto cols_item = [&](ptrdiff_t u0, ptrdiff_t u1, ptrdiff_t rc, const ReducedRange& range) {
-    double v[kColBlock], cbuf[kColBlock];
+    double v[kColBlock];
     int64_t ix[kColBlock];
     for (ptrdiff_t cb = u0; cb < u1; ++cb) {
       const ptrdiff_t row = cb / pl.nj, j0 = (cb % pl.nj) * kColBlock;
@@ -282,10 +302,10 @@ void run_phase(const Plan& pl, const T* x, const P& pol, Sink&& sink) {
         rem /= l.kshape[d];
       }
       const ptrdiff_t o0 = row * pl.K + j0;
-      pol.cols_init(v, ix, w, range.r0, cbuf);
-      range.each(l, [&](ptrdiff_t off, ptrdiff_t pos, ptrdiff_t len) {
-        pol.cols(v, ix, x + base + off, rs, len, w, pos, o0, cbuf);
-      });
+      auto each_run = [&](auto&& f) {
+        range.each(l, [&](ptrdiff_t off, ptrdiff_t pos, ptrdiff_t len) { f(x + base + off, rs, len, pos); });
+      };
+      pol.cols(each_run, w, range.r0, o0, v, ix);
       deliver(rc, o0, w, v, ix);
     }
   };
@@ -303,12 +323,10 @@ void run_phase(const Plan& pl, const T* x, const P& pol, Sink&& sink) {
       const ptrdiff_t n = std::min(kBatch, pl.nout - o);
       double v[kBatch];
       int64_t ix[kBatch];
-      for (ptrdiff_t k = 0; k < n; ++k) {
-        v[k] = pv[size_t(o + k)];
-        ix[k] = pi[size_t(o + k)];
-        for (ptrdiff_t rc = 1; rc < pl.nrc; ++rc) {
-          pol.merge(v[k], ix[k], pv[size_t(rc * pl.nout + o + k)], pi[size_t(rc * pl.nout + o + k)]);
-        }
+      std::copy(pv.begin() + o, pv.begin() + o + n, v);
+      std::copy(pi.begin() + o, pi.begin() + o + n, ix);
+      for (ptrdiff_t rc = 1; rc < pl.nrc; ++rc) {
+        pol.merge_block(v, ix, pv.data() + rc * pl.nout + o, pi.data() + rc * pl.nout + o, n);
       }
       sink(o, n, v, ix);
     }

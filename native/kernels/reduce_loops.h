@@ -1,13 +1,17 @@
 // Reduction inner loops, templated on the element type; included inside each ISA namespace by
-// simd/isa_body.inc so the compiler vectorizes them for that ISA. Written as plain loops over a
-// fixed number of logical lanes (16 double accumulators, 128 bytes of T for max/min), which GCC
-// keeps in vector registers (2 to 8 of them by ISA): the summation order is the same on every ISA.
+// simd/isa_body.inc so the compiler vectorizes them for that ISA.
 //
 // Two shapes of loop (reduce.cc picks one per layout):
 //   run   reduces one strided run x[0], x[xs], ... to a scalar (vectorized when xs == 1);
 //   cols  reduces nrows rows of w contiguous columns into w accumulators, row by row
 //         (acc[j] op= x[r * rs + j]), for reductions over outer dims.
-// float32 sums, products, norms and exp-sums accumulate in double; max/min are exact in T.
+// Sums, products, norms and exp-sums accumulate in double (float32 included); max / min and
+// argmax / argmin compare in T, which is exact.
+//
+// The run loops of the sums are plain loops over 16 double accumulators, which GCC keeps in vector
+// registers (8 xmm or 4 ymm): the summation order is the same on every ISA. argmax / argmin runs
+// use GCC vector extensions of the unit's native width (plain loops left their lanes in memory);
+// their result is exact, so it does not depend on the lane layout.
 #pragma once
 #include <cmath>
 #include <cstdint>
@@ -21,6 +25,18 @@ namespace red_detail {
 constexpr int kAccLanes = 16;       // double accumulators of the run loops
 constexpr ptrdiff_t kRowUnroll = 4; // rows folded per pass over the accumulators in cols loops
 
+#if defined(__AVX512F__)
+constexpr int kVecBytes = 64;
+#elif defined(__AVX__)
+constexpr int kVecBytes = 32;
+#else
+constexpr int kVecBytes = 16;
+#endif
+template <typename T>
+struct NativeVec {
+  typedef T type __attribute__((vector_size(kVecBytes)));
+};
+
 TG_VM_INLINE uint64_t bits_of(double x) {
   uint64_t u;
   std::memcpy(&u, &x, sizeof u);
@@ -33,11 +49,11 @@ TG_VM_INLINE double double_of(uint64_t u) {
 }
 
 // exp(d) for d <= 0 (the terms of a log-sum-exp, d = x - max): Cephes' rational approximation
-// (about 1 ulp), branch-free so it vectorizes. Results below exp(-708) ~ 3e-308 are flushed to 0,
-// which a sum that holds exp(0) = 1 cannot see. d = -inf gives 0; NaN gives NaN.
+// (within 1.5 ulp of exp), branch-free so it vectorizes. Results below exp(-708) ~ 3e-308 are
+// flushed to 0, which a sum that holds exp(0) = 1 cannot see; d = -inf gives 0. (NaN d, from a
+// NaN or infinite maximum, gives an unspecified value: reduce.cc returns the maximum then.)
 TG_VM_INLINE double exp_nonpos(double d) {
-  double t = d < -708.0 ? -708.0 : d;
-  t = t > 709.0 ? 709.0 : t;
+  const double t = d > -708.0 ? d : -708.0;
   const double magic = 6755399441055744.0;  // 1.5 * 2^52: adding it rounds to an integer
   const double v = t * 1.4426950408889634074 + magic;
   const int64_t n = int64_t(bits_of(v) - bits_of(magic));
@@ -50,7 +66,7 @@ TG_VM_INLINE double exp_nonpos(double d) {
   const double q = ((3.00198505138664455042e-6 * rr + 2.52448340349684104192e-3) * rr +
                     2.27265548208155028766e-1) * rr + 2.00000000000000000009e0;
   const double e = (1.0 + 2.0 * (p / (q - p))) * double_of(uint64_t(n + 1023) << 52);
-  return d < -708.0 ? 0.0 : e;
+  return d > -708.0 ? e : 0.0;
 }
 
 TG_VM_INLINE double identity(int kind) {
@@ -76,18 +92,25 @@ TG_VM_INLINE double step(double acc, double v, double c) {
   return acc;
 }
 
-// Max / min that propagate NaN (PyTorch): a NaN in either argument wins.
+// Max / min that propagate NaN (PyTorch): a NaN in either argument wins. (Written as a compare
+// and a NaN select, which vectorizes better than one compare with ||.)
 template <int K, typename T>
 TG_VM_INLINE T extremum(T a, T v) {
-  if constexpr (K == RK_MAX || K == RK_ABSMAX) return (v > a || v != v) ? v : a;
-  else return (v < a || v != v) ? v : a;
+  constexpr bool kMax = K == RK_MAX || K == RK_ABSMAX;
+  const T m = (kMax ? v > a : v < a) ? v : a;  // keeps a when a is NaN
+  return v != v ? v : m;
+}
+
+template <int K>
+constexpr bool is_extremum() {
+  return K == RK_MAX || K == RK_MIN || K == RK_ABSMAX || K == RK_ABSMIN;
 }
 
 // Merges two partial results of the same kind (sums add, products multiply).
 template <int K>
 TG_VM_INLINE double merge(double a, double b) {
   if constexpr (K == RK_PROD) return a * b;
-  else if constexpr (K == RK_MAX || K == RK_MIN || K == RK_ABSMAX || K == RK_ABSMIN) return extremum<K>(a, b);
+  else if constexpr (is_extremum<K>()) return extremum<K>(a, b);
   else return a + b;
 }
 
@@ -99,6 +122,17 @@ TG_VM_INLINE double merge_kind(int kind, double a, double b) {
     case RK_ABSMAX: return merge<RK_ABSMAX>(a, b);
     case RK_ABSMIN: return merge<RK_ABSMIN>(a, b);
     default: return merge<RK_SUM>(a, b);
+  }
+}
+
+// a[i] = merge(a[i], b[i]) for i < n, the kind's switch outside the loops.
+TG_VM_INLINE void merge_arrays(int kind, double* a, const double* b, ptrdiff_t n) {
+  switch (kind) {
+#define TG_CASE(K) case K: for (ptrdiff_t i = 0; i < n; ++i) a[i] = merge<K>(a[i], b[i]); return;
+    TG_CASE(RK_PROD) TG_CASE(RK_MAX) TG_CASE(RK_MIN) TG_CASE(RK_ABSMAX) TG_CASE(RK_ABSMIN)
+#undef TG_CASE
+    default:
+      for (ptrdiff_t i = 0; i < n; ++i) a[i] = merge<RK_SUM>(a[i], b[i]);
   }
 }
 
@@ -145,14 +179,14 @@ static double run_extremum(const T* x, ptrdiff_t xs, ptrdiff_t n) {
 }
 
 // Row-by-row accumulation into w columns, kRowUnroll rows per pass (each column still combines
-// its rows in order, so the result does not depend on the unrolling).
-template <typename T, int K>
-static void cols_kind(double* acc, const T* x, ptrdiff_t rs, ptrdiff_t nrows, ptrdiff_t w,
+// its rows in order, so the result does not depend on the unrolling). A (double for the sums, T
+// for max / min) is the accumulator type.
+template <typename T, int K, typename A>
+static void cols_kind(A* acc, const T* x, ptrdiff_t rs, ptrdiff_t nrows, ptrdiff_t w,
                       const double* c) {
-  constexpr bool kExt = K == RK_MAX || K == RK_MIN || K == RK_ABSMAX || K == RK_ABSMIN;
   constexpr bool kAbs = K == RK_ABSMAX || K == RK_ABSMIN;
-  auto f = [&](double a, T xv, ptrdiff_t j) {
-    if constexpr (kExt) return extremum<K>(a, double(kAbs ? std::fabs(xv) : xv));
+  auto f = [&](A a, T xv, ptrdiff_t j) {
+    if constexpr (is_extremum<K>()) return extremum<K>(a, kAbs ? std::fabs(xv) : xv);
     else return step<K>(a, double(xv), c[j]);
   };
   ptrdiff_t r = 0;
@@ -197,59 +231,76 @@ static void reduce_cols(int kind, double* acc, const T* x, ptrdiff_t rs, ptrdiff
   switch (kind) {
 #define TG_CASE(K) case K: cols_kind<T, K>(acc, x, rs, nrows, w, c); return;
     TG_CASE(RK_SUM) TG_CASE(RK_SUMSQ) TG_CASE(RK_ABSSUM) TG_CASE(RK_NONZERO) TG_CASE(RK_POW)
-    TG_CASE(RK_PROD) TG_CASE(RK_SUMEXP) TG_CASE(RK_MAX) TG_CASE(RK_MIN) TG_CASE(RK_ABSMAX)
-    TG_CASE(RK_ABSMIN)
+    TG_CASE(RK_PROD) TG_CASE(RK_SUMEXP)
+#undef TG_CASE
+  }
+}
+
+template <typename T>
+static void reduce_cols_ext(int kind, T* acc, const T* x, ptrdiff_t rs, ptrdiff_t nrows,
+                            ptrdiff_t w) {
+  using namespace red_detail;
+  switch (kind) {
+#define TG_CASE(K) case K: cols_kind<T, K>(acc, x, rs, nrows, w, nullptr); return;
+    TG_CASE(RK_MAX) TG_CASE(RK_MIN) TG_CASE(RK_ABSMAX) TG_CASE(RK_ABSMIN)
 #undef TG_CASE
   }
 }
 
 // argmax / argmin of a run: the first NaN if there is one (NaN wins, as PyTorch), else the first
-// of the best values. Lanes keep their own best value and index (an integer as wide as T).
+// of the best values. Each lane keeps its own best value and index (an integer as wide as T).
 template <typename T, bool kMax>
 static ArgBest arg_run_dir(const T* x, ptrdiff_t xs, ptrdiff_t n) {
   using I = std::conditional_t<sizeof(T) == 4, int32_t, int64_t>;
-  constexpr int L = 16;  // (8 lanes of double do not vectorize with GCC 12)
+  using V = typename red_detail::NativeVec<T>::type;
+  using VI = typename red_detail::NativeVec<I>::type;
+  constexpr int NL = red_detail::kVecBytes / int(sizeof(T)), U = 2, W = U * NL;
   auto better = [](T v, T b) { return kMax ? v > b : v < b; };
   T best = kMax ? -INFINITY : INFINITY;
   ptrdiff_t bi = 0, i = 0;
-  bool nan = false;
-  if (xs == 1 && n >= L) {
-    T bv[L];
-    I bx[L], bad[L], cur[L];  // cur: each lane's index (a counter, so the loop vectorizes)
-    for (int k = 0; k < L; ++k) {
-      bv[k] = best;
-      bx[k] = I(k);
-      bad[k] = 0;
-      cur[k] = I(k);
+  if (xs == 1 && n >= W) {
+    V bv[U];
+    VI bx[U], cur[U], bad[U];
+    for (int u = 0; u < U; ++u) {
+      for (int k = 0; k < NL; ++k) {
+        bv[u][k] = best;
+        bx[u][k] = I(u * NL + k);
+        bad[u][k] = 0;
+      }
+      cur[u] = bx[u];
     }
-    for (; i + L <= n; i += L) {
-      for (int k = 0; k < L; ++k) {
-        const T v = x[i + k];
-        const bool take = better(v, bv[k]);
-        bv[k] = take ? v : bv[k];
-        bx[k] = take ? cur[k] : bx[k];
-        bad[k] |= I(v != v);
-        cur[k] += I(L);
+    for (; i + W <= n; i += W) {
+      for (int u = 0; u < U; ++u) {
+        V v;
+        std::memcpy(&v, x + i + u * NL, sizeof v);
+        const VI take = kMax ? v > bv[u] : v < bv[u];
+        bv[u] = take ? v : bv[u];
+        bx[u] = take ? cur[u] : bx[u];
+        bad[u] |= v != v;
+        cur[u] += I(W);
       }
     }
-    I any = 0;
-    for (int k = 0; k < L; ++k) any |= bad[k];
-    nan = any != 0;
-    if (!nan) {
-      // lanes hold disjoint index sets: ties between lanes go to the lower index
-      best = bv[0];
-      bi = ptrdiff_t(bx[0]);
-      for (int k = 1; k < L; ++k) {
-        if (better(bv[k], best) || (bv[k] == best && ptrdiff_t(bx[k]) < bi)) {
-          best = bv[k];
-          bi = ptrdiff_t(bx[k]);
+    bool nan = false;
+    for (int u = 0; u < U; ++u) {
+      for (int k = 0; k < NL; ++k) nan |= bad[u][k] != 0;
+    }
+    if (nan) {
+      for (ptrdiff_t j = 0;; ++j) {
+        if (x[j] != x[j]) return {double(x[j]), int64_t(j)};
+      }
+    }
+    // lanes hold disjoint index sets: ties between lanes go to the lower index
+    best = bv[0][0];
+    bi = ptrdiff_t(bx[0][0]);
+    for (int u = 0; u < U; ++u) {
+      for (int k = 0; k < NL; ++k) {
+        const T v = bv[u][k];
+        const ptrdiff_t vi = ptrdiff_t(bx[u][k]);
+        if (better(v, best) || (v == best && vi < bi)) {
+          best = v;
+          bi = vi;
         }
       }
-    }
-  }
-  if (nan) {
-    for (ptrdiff_t j = 0; j < n; ++j) {
-      if (x[j] != x[j]) return {double(x[j]), int64_t(j)};
     }
   }
   for (; i < n; ++i) {
@@ -271,15 +322,15 @@ static ArgBest reduce_arg_run(bool is_max, const T* x, ptrdiff_t xs, ptrdiff_t n
 // Per column j < w: val[j] / idx[j] take row r (index r0 + r) when it is better, or NaN while
 // the column holds no NaN yet; rows in order, so ties keep the first.
 template <typename T, bool kMax>
-static void arg_cols_dir(double* val, int64_t* idx, const T* x, ptrdiff_t rs, ptrdiff_t nrows,
-                         ptrdiff_t w, int64_t r0) {
+static void arg_cols_dir(T* val, int32_t* idx, const T* x, ptrdiff_t rs, ptrdiff_t nrows,
+                         ptrdiff_t w, int32_t r0) {
   for (ptrdiff_t r = 0; r < nrows; ++r) {
     const T* xr = x + r * rs;
-    const int64_t ri = r0 + r;
+    const int32_t ri = r0 + int32_t(r);
     for (ptrdiff_t j = 0; j < w; ++j) {
-      const double v = double(xr[j]);
-      const double b = val[j];
-      const bool take = (kMax ? v > b : v < b) || (v != v && b == b);
+      const T v = xr[j];
+      const T b = val[j];
+      const bool take = (kMax ? v > b : v < b) | ((v != v) & (b == b));
       val[j] = take ? v : b;
       idx[j] = take ? ri : idx[j];
     }
@@ -287,8 +338,8 @@ static void arg_cols_dir(double* val, int64_t* idx, const T* x, ptrdiff_t rs, pt
 }
 
 template <typename T>
-static void reduce_arg_cols(bool is_max, double* val, int64_t* idx, const T* x, ptrdiff_t rs,
-                            ptrdiff_t nrows, ptrdiff_t w, int64_t r0) {
+static void reduce_arg_cols(bool is_max, T* val, int32_t* idx, const T* x, ptrdiff_t rs,
+                            ptrdiff_t nrows, ptrdiff_t w, int32_t r0) {
   if (is_max) arg_cols_dir<T, true>(val, idx, x, rs, nrows, w, r0);
   else arg_cols_dir<T, false>(val, idx, x, rs, nrows, w, r0);
 }
