@@ -56,7 +56,7 @@ using GemmFn = void (*)(ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, T alpha, const T*
 template <typename T>
 using SumFn = double (*)(const T* x, ptrdiff_t xs, ptrdiff_t n);
 
-// The best value of an argmax / argmin and its index.
+// The best value of an argmax / argmin run and its index.
 struct ArgBest {
   double value;
   int64_t index;
@@ -66,16 +66,20 @@ struct ArgBest {
 constexpr ptrdiff_t kReduceMaxCols = 1024;
 template <typename T>
 struct ReduceFns {
-  // `kind` over x[0], x[xs], ..., x[(n - 1) xs], accumulated in double (c: centre or power).
-  double (*run)(int kind, const T* x, ptrdiff_t xs, ptrdiff_t n, double c);
+  // out[r] = merge(out[r], kind over x[r rs + i xs] for i < n) for r < nrows, accumulated in
+  // double; the centre (or power) of row r is c[r], or cs when c is null.
+  void (*rows)(int kind, double* out, const T* x, ptrdiff_t rs, ptrdiff_t nrows, ptrdiff_t xs,
+               ptrdiff_t n, const double* c, double cs);
   // acc[j] = kind-combination of acc[j] with x[r * rs + j] for r < nrows, j < w (c[j] per
   // column); the sums and the product.
   void (*cols)(int kind, double* acc, const T* x, ptrdiff_t rs, ptrdiff_t nrows, ptrdiff_t w,
                const double* c);
   // The same for max / min (of x or |x|), in T.
   void (*cols_ext)(int kind, T* acc, const T* x, ptrdiff_t rs, ptrdiff_t nrows, ptrdiff_t w);
-  // argmax / argmin of a run (first NaN, else first best); index relative to the run.
-  ArgBest (*arg_run)(bool is_max, const T* x, ptrdiff_t xs, ptrdiff_t n);
+  // argmax / argmin (first NaN, else first best) of the runs x + r rs (n elements xs apart,
+  // indices i0 + i) merged into val[r], idx[r] for r < nrows.
+  void (*arg_rows)(bool is_max, double* val, int64_t* idx, const T* x, ptrdiff_t rs,
+                   ptrdiff_t nrows, ptrdiff_t xs, ptrdiff_t n, int64_t i0);
   // Per column j < w: val[j], idx[j] updated with rows r < nrows, whose index is r0 + r.
   void (*arg_cols)(bool is_max, T* val, int32_t* idx, const T* x, ptrdiff_t rs, ptrdiff_t nrows,
                    ptrdiff_t w, int32_t r0);

@@ -85,13 +85,23 @@ struct Plan {
   ptrdiff_t chunk = 0, nrc = 1;  // reduced range: chunk length and number of chunks
 };
 
-Plan make_plan(const ReduceLayout& in) {
+// order_free: the op does not depend on the order of the reduced elements (all but argmax /
+// argmin), so the reduced dims may be visited largest stride first (x.T.sum() reads in memory order).
+Plan make_plan(const ReduceLayout& in, bool order_free) {
   Plan p;
   p.l = in;
   ReduceLayout& l = p.l;
   p.nout = numel(l.kshape, l.nk);
   p.per = numel(l.rshape, l.nr);
   if (p.nout == 0 || p.per == 0) return p;  // nothing to read: run_reduce fills in identities
+  if (order_free) {  // stable insertion sort by decreasing stride
+    for (int d = 1; d < l.nr; ++d) {
+      for (int e = d; e > 0 && l.rstride[e - 1] < l.rstride[e]; --e) {
+        std::swap(l.rstride[e - 1], l.rstride[e]);
+        std::swap(l.rshape[e - 1], l.rshape[e]);
+      }
+    }
+  }
   simplify(l.nk, l.kshape, l.kstride);
   simplify(l.nr, l.rshape, l.rstride);
   if (l.nr == 0) {  // one element per output
@@ -112,7 +122,7 @@ Plan make_plan(const ReduceLayout& in) {
     p.units = p.nout;
   }
   const ptrdiff_t unit_work = std::max<ptrdiff_t>(1, p.per * width);
-  p.per_block = std::max<ptrdiff_t>(1, kElementGrain / unit_work);
+  p.per_block = p.nout * p.per <= kElementGrain ? p.units : std::max<ptrdiff_t>(1, kElementGrain / unit_work);
   p.nob = (p.units + p.per_block - 1) / p.per_block;
   p.chunk = p.per;
   const ptrdiff_t want = std::min(kMinItems, p.nout * p.per / kElementGrain);
@@ -176,10 +186,12 @@ struct KindPolicy {
   int kind;
   const double* cvec;
   double cs;
-  void run(const T* x, ptrdiff_t xs, ptrdiff_t n, ptrdiff_t, ptrdiff_t o, double& v, int64_t&) const {
-    v = fn.run(kind, x, xs, n, cvec ? cvec[o] : cs);
+  void init(double* v, int64_t*, ptrdiff_t n, ptrdiff_t) const { std::fill(v, v + n, red_detail::identity(kind)); }
+  // Merges run r of x + r * rs (n elements xs apart) into output o + r, for r < m.
+  void rows(double* v, int64_t*, const T* x, ptrdiff_t rs, ptrdiff_t m, ptrdiff_t xs, ptrdiff_t n,
+            ptrdiff_t, ptrdiff_t o) const {
+    fn.rows(kind, v, x, rs, m, xs, n, cvec ? cvec + o : nullptr, cs);
   }
-  void merge(double& a, int64_t&, double b, int64_t) const { a = red_detail::merge_kind(kind, a, b); }
   void merge_block(double* a, int64_t*, const double* b, const int64_t*, ptrdiff_t n) const {
     red_detail::merge_arrays(kind, a, b, n);
   }
@@ -207,10 +219,14 @@ template <typename T>
 struct ArgPolicy {
   const ReduceFns<T>& fn;
   bool is_max;
-  void run(const T* x, ptrdiff_t xs, ptrdiff_t n, ptrdiff_t pos, ptrdiff_t, double& v, int64_t& i) const {
-    const ArgBest b = fn.arg_run(is_max, x, xs, n);
-    v = b.value;
-    i = b.index + pos;
+  // Identities that lose to any value (and on all-infinite ties, keep the range's first index).
+  void init(double* v, int64_t* ix, ptrdiff_t n, ptrdiff_t r0) const {
+    std::fill(v, v + n, is_max ? -INFINITY : INFINITY);
+    std::fill(ix, ix + n, int64_t(r0));
+  }
+  void rows(double* v, int64_t* ix, const T* x, ptrdiff_t rs, ptrdiff_t m, ptrdiff_t xs, ptrdiff_t n,
+            ptrdiff_t pos, ptrdiff_t) const {
+    fn.arg_rows(is_max, v, ix, x, rs, m, xs, n, pos);
   }
   void merge(double& a, int64_t& ai, double b, int64_t bi) const {
     if ((is_max ? b > a : b < a) || (b != b && a == a)) {
@@ -255,38 +271,46 @@ void run_phase(const Plan& pl, const T* x, const P& pol, Sink&& sink) {
       std::copy(i, i + n, pi.begin() + rc * pl.nout + o0);
     }
   };
+  // Outputs in batches; within a batch, runs in order, each across the outputs' stretches along
+  // the innermost kept dim (one kernel call per stretch, so short rows cost no call per output).
   auto rows_item = [&](ptrdiff_t u0, ptrdiff_t u1, ptrdiff_t rc, const ReducedRange& range) {
+    const int kl = l.nk - 1;
+    const ptrdiff_t ks = kl >= 0 ? l.kstride[kl] : 0;
     ptrdiff_t idx[kMaxDims];
     ptrdiff_t rem = u0;
-    for (int d = l.nk - 1; d >= 0; --d) {
+    for (int d = kl; d >= 0; --d) {
       idx[d] = rem % l.kshape[d];
       rem /= l.kshape[d];
     }
+    struct Stretch {
+      ptrdiff_t k, m, base;
+    };
+    Stretch st[kBatch];
     double v[kBatch];
     int64_t ix[kBatch];
     for (ptrdiff_t o = u0; o < u1; o += kBatch) {
       const ptrdiff_t n = std::min(kBatch, u1 - o);
-      for (ptrdiff_t k = 0; k < n; ++k) {
+      int ns = 0;
+      for (ptrdiff_t k = 0; k < n;) {
         ptrdiff_t base = l.offset;
-        for (int d = 0; d < l.nk; ++d) base += idx[d] * l.kstride[d];
-        bool have = false;
-        range.each(l, [&](ptrdiff_t off, ptrdiff_t pos, ptrdiff_t len) {
-          double rv;
-          int64_t ri = 0;
-          pol.run(x + base + off, rs, len, pos, o + k, rv, ri);
-          if (have) {
-            pol.merge(v[k], ix[k], rv, ri);
-          } else {
-            v[k] = rv;
-            ix[k] = ri;
-            have = true;
+        for (int d = 0; d <= kl; ++d) base += idx[d] * l.kstride[d];
+        const ptrdiff_t m = kl >= 0 ? std::min(n - k, l.kshape[kl] - idx[kl]) : n - k;
+        st[ns++] = {k, m, base};
+        k += m;
+        if (kl >= 0 && (idx[kl] += m) == l.kshape[kl]) {
+          idx[kl] = 0;
+          for (int d = kl - 1; d >= 0; --d) {
+            if (++idx[d] < l.kshape[d]) break;
+            idx[d] = 0;
           }
-        });
-        for (int d = l.nk - 1; d >= 0; --d) {
-          if (++idx[d] < l.kshape[d]) break;
-          idx[d] = 0;
         }
       }
+      pol.init(v, ix, n, range.r0);
+      range.each(l, [&](ptrdiff_t off, ptrdiff_t pos, ptrdiff_t len) {
+        for (int s = 0; s < ns; ++s) {
+          pol.rows(v + st[s].k, ix + st[s].k, x + st[s].base + off, ks, st[s].m, rs, len, pos, o + st[s].k);
+        }
+      });
       deliver(rc, o, n, v, ix);
     }
   };
@@ -335,7 +359,7 @@ void run_phase(const Plan& pl, const T* x, const P& pol, Sink&& sink) {
 
 template <typename T>
 void run_reduce(int op, const Array& out, const Array& x, const ReduceLayout& layout, double param) {
-  const Plan pl = make_plan(layout);
+  const Plan pl = make_plan(layout, op != R_ARGMAX && op != R_ARGMIN);
   if (pl.nout == 0) return;
   const ReduceFns<T>& fn = Sel<T>::reduce();
   const T* xp = x.as<T>();

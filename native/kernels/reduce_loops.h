@@ -107,22 +107,11 @@ constexpr bool is_extremum() {
 }
 
 // Merges two partial results of the same kind (sums add, products multiply).
-template <int K>
-TG_VM_INLINE double merge(double a, double b) {
+template <int K, typename A>
+TG_VM_INLINE A merge(A a, A b) {
   if constexpr (K == RK_PROD) return a * b;
   else if constexpr (is_extremum<K>()) return extremum<K>(a, b);
   else return a + b;
-}
-
-TG_VM_INLINE double merge_kind(int kind, double a, double b) {
-  switch (kind) {
-    case RK_PROD: return merge<RK_PROD>(a, b);
-    case RK_MAX: return merge<RK_MAX>(a, b);
-    case RK_MIN: return merge<RK_MIN>(a, b);
-    case RK_ABSMAX: return merge<RK_ABSMAX>(a, b);
-    case RK_ABSMIN: return merge<RK_ABSMIN>(a, b);
-    default: return merge<RK_SUM>(a, b);
-  }
 }
 
 // a[i] = merge(a[i], b[i]) for i < n, the kind's switch outside the loops.
@@ -136,6 +125,13 @@ TG_VM_INLINE void merge_arrays(int kind, double* a, const double* b, ptrdiff_t n
   }
 }
 
+// a[0] = a[0] op a[1] op ... op a[2W - 1], pairwise (unrolled: a loop here kept the lanes in memory).
+template <int K, int W, typename A>
+TG_VM_INLINE void fold_lanes(A* a) {
+  for (int k = 0; k < W; ++k) a[k] = merge<K>(a[k], a[k + W]);
+  if constexpr (W > 1) fold_lanes<K, W / 2>(a);
+}
+
 template <typename T, int K>
 static double run_sum_like(const T* x, ptrdiff_t xs, ptrdiff_t n, double c) {
   const double id = identity(K);
@@ -147,9 +143,7 @@ static double run_sum_like(const T* x, ptrdiff_t xs, ptrdiff_t n, double c) {
     for (; i + kAccLanes <= n; i += kAccLanes) {
       for (int k = 0; k < kAccLanes; ++k) a[k] = step<K>(a[k], double(x[i + k]), c);
     }
-    for (int w = kAccLanes / 2; w >= 1; w /= 2) {
-      for (int k = 0; k < w; ++k) a[k] = merge<K>(a[k], a[k + w]);
-    }
+    fold_lanes<K, kAccLanes / 2>(a);
     acc = a[0];
   }
   for (; i < n; ++i) acc = step<K>(acc, double(x[i * xs]), c);
@@ -169,9 +163,7 @@ static double run_extremum(const T* x, ptrdiff_t xs, ptrdiff_t n) {
     for (; i + L <= n; i += L) {
       for (int k = 0; k < L; ++k) a[k] = extremum<K>(a[k], kAbs ? std::fabs(x[i + k]) : x[i + k]);
     }
-    for (int w = L / 2; w >= 1; w /= 2) {
-      for (int k = 0; k < w; ++k) a[k] = extremum<K>(a[k], a[k + w]);
-    }
+    fold_lanes<K, L / 2>(a);
     acc = a[0];
   }
   for (; i < n; ++i) acc = extremum<K>(acc, kAbs ? std::fabs(x[i * xs]) : x[i * xs]);
@@ -203,25 +195,32 @@ static void cols_kind(A* acc, const T* x, ptrdiff_t rs, ptrdiff_t nrows, ptrdiff
   }
 }
 
+// out[r] = merge(out[r], kind over x[r * rs + i * xs] for i < n), r < nrows: a batch of outputs,
+// one run each (accumulated across calls when an output has several runs).
+template <typename T, int K>
+static void rows_kind(double* out, const T* x, ptrdiff_t rs, ptrdiff_t nrows, ptrdiff_t xs,
+                      ptrdiff_t n, const double* c, double cs) {
+  for (ptrdiff_t r = 0; r < nrows; ++r) {
+    double v;
+    if constexpr (is_extremum<K>()) v = run_extremum<T, K>(x + r * rs, xs, n);
+    else v = run_sum_like<T, K>(x + r * rs, xs, n, c ? c[r] : cs);
+    out[r] = merge<K>(out[r], v);
+  }
+}
+
 }  // namespace red_detail
 
 template <typename T>
-static double reduce_run(int kind, const T* x, ptrdiff_t xs, ptrdiff_t n, double c) {
+static void reduce_rows(int kind, double* out, const T* x, ptrdiff_t rs, ptrdiff_t nrows,
+                        ptrdiff_t xs, ptrdiff_t n, const double* c, double cs) {
   using namespace red_detail;
   switch (kind) {
-    case RK_SUM: return run_sum_like<T, RK_SUM>(x, xs, n, c);
-    case RK_SUMSQ: return run_sum_like<T, RK_SUMSQ>(x, xs, n, c);
-    case RK_ABSSUM: return run_sum_like<T, RK_ABSSUM>(x, xs, n, c);
-    case RK_NONZERO: return run_sum_like<T, RK_NONZERO>(x, xs, n, c);
-    case RK_POW: return run_sum_like<T, RK_POW>(x, xs, n, c);
-    case RK_PROD: return run_sum_like<T, RK_PROD>(x, xs, n, c);
-    case RK_SUMEXP: return run_sum_like<T, RK_SUMEXP>(x, xs, n, c);
-    case RK_MAX: return run_extremum<T, RK_MAX>(x, xs, n);
-    case RK_MIN: return run_extremum<T, RK_MIN>(x, xs, n);
-    case RK_ABSMAX: return run_extremum<T, RK_ABSMAX>(x, xs, n);
-    case RK_ABSMIN: return run_extremum<T, RK_ABSMIN>(x, xs, n);
+#define TG_CASE(K) case K: rows_kind<T, K>(out, x, rs, nrows, xs, n, c, cs); return;
+    TG_CASE(RK_SUM) TG_CASE(RK_SUMSQ) TG_CASE(RK_ABSSUM) TG_CASE(RK_NONZERO) TG_CASE(RK_POW)
+    TG_CASE(RK_PROD) TG_CASE(RK_SUMEXP) TG_CASE(RK_MAX) TG_CASE(RK_MIN) TG_CASE(RK_ABSMAX)
+    TG_CASE(RK_ABSMIN)
+#undef TG_CASE
   }
-  return 0;
 }
 
 template <typename T>
@@ -314,9 +313,19 @@ static ArgBest arg_run_dir(const T* x, ptrdiff_t xs, ptrdiff_t n) {
   return {double(best), int64_t(bi)};
 }
 
+// Per run r < nrows (x + r * rs, n elements xs apart, indices i0 + i): val[r], idx[r] take the
+// run's best when it is better, or its first NaN while they hold no NaN (runs come in index order).
 template <typename T>
-static ArgBest reduce_arg_run(bool is_max, const T* x, ptrdiff_t xs, ptrdiff_t n) {
-  return is_max ? arg_run_dir<T, true>(x, xs, n) : arg_run_dir<T, false>(x, xs, n);
+static void reduce_arg_rows(bool is_max, double* val, int64_t* idx, const T* x, ptrdiff_t rs,
+                            ptrdiff_t nrows, ptrdiff_t xs, ptrdiff_t n, int64_t i0) {
+  for (ptrdiff_t r = 0; r < nrows; ++r) {
+    const ArgBest b = is_max ? arg_run_dir<T, true>(x + r * rs, xs, n) : arg_run_dir<T, false>(x + r * rs, xs, n);
+    const double a = val[r];
+    if ((is_max ? b.value > a : b.value < a) || (b.value != b.value && a == a)) {
+      val[r] = b.value;
+      idx[r] = i0 + b.index;
+    }
+  }
 }
 
 // Per column j < w: val[j] / idx[j] take row r (index r0 + r) when it is better, or NaN while
