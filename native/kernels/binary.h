@@ -66,3 +66,16 @@ static void binary_loop(int op, T* o, ptrdiff_t os, const T* a, ptrdiff_t as, co
     case B_POW: binary_loop_op<T, B_POW>(o, os, a, as, b, bs, n); return;
   }
 }
+
+template <typename T>
+static double sum_run(const T* x, ptrdiff_t xs, ptrdiff_t n) {
+  double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+  ptrdiff_t i = 0;
+  if (xs == 1) {
+    for (; i + 4 <= n; i += 4) {
+      s0 += double(x[i]); s1 += double(x[i + 1]); s2 += double(x[i + 2]); s3 += double(x[i + 3]);
+    }
+  }
+  for (; i < n; ++i) s0 += double(x[i * xs]);
+  return (s0 + s1) + (s2 + s3);
+}

@@ -352,9 +352,3 @@ static void reduce_arg_cols(bool is_max, T* val, int32_t* idx, const T* x, ptrdi
   if (is_max) arg_cols_dir<T, true>(val, idx, x, rs, nrows, w, r0);
   else arg_cols_dir<T, false>(val, idx, x, rs, nrows, w, r0);
 }
-
-// Sum of a strided run in double (the kernel table's `sum`, used by the loss and conv kernels).
-template <typename T>
-static double sum_run(const T* x, ptrdiff_t xs, ptrdiff_t n) {
-  return red_detail::run_sum_like<T, RK_SUM>(x, xs, n, 0.0);
-}
