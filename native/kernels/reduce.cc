@@ -1,8 +1,10 @@
 // Reductions over any set of dims. The caller lists kept dims then reduced dims with the input's
-// strides; size-1 dims are dropped and neighbours that are contiguous with each other merged.
-// Then one of two loop shapes drives the per-ISA loops of kernels/reduce_loops.h:
+// strides; size-1 dims are dropped, neighbours that are contiguous with each other merged, and
+// (for every op but argmax / argmin) the reduced dims visited largest stride first. Then one of
+// two loop shapes drives the per-ISA loops of kernels/reduce_loops.h:
 //  - rows: each output reduces its runs along the innermost reduced dim, vectorized when that dim
-//    is contiguous (x.sum(-1), full reductions; also any layout with no contiguous dim);
+//    is contiguous (x.sum(-1), full reductions; also any layout with no contiguous dim). One
+//    kernel call covers a stretch of outputs along the innermost kept dim, so short rows are cheap;
 //  - cols: the innermost kept dim is contiguous, so a block of consecutive outputs is reduced
 //    together, row by row over the reduced elements (x.sum(0): a Linear layer's bias gradient).
 // Work is cut into fixed blocks of outputs and, when those are too few to share, fixed chunks of
@@ -12,7 +14,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
-#include <cstring>
+#include <cstring>      // (cstring, type_traits: for reduce_loops.h, included below)
 #include <limits>
 #include <string>
 #include <type_traits>
@@ -24,7 +26,7 @@
 #include "exports.h"
 
 namespace tg {
-// The kinds' identities and merges (red_detail), shared with the ISA units' loops.
+// For the kinds' identities and merges (red_detail), the same ones the ISA units' loops use.
 #include "reduce_loops.h"
 
 namespace {
@@ -199,7 +201,7 @@ struct KindPolicy {
   template <typename EachRun>
   void cols(EachRun&& each_run, ptrdiff_t w, ptrdiff_t, ptrdiff_t o0, double* v, int64_t*) const {
     const double id = red_detail::identity(kind);
-    if (kind == RK_MAX || kind == RK_MIN || kind == RK_ABSMAX || kind == RK_ABSMIN) {
+    if (kind == RK_MAX || kind == RK_MIN || kind == RK_ABSMAX || kind == RK_ABSMIN) {  // in T
       T acc[kColBlock];
       std::fill(acc, acc + w, T(id));
       each_run([&](const T* x, ptrdiff_t rs, ptrdiff_t nrows, ptrdiff_t) { fn.cols_ext(kind, acc, x, rs, nrows, w); });

@@ -2,9 +2,11 @@
 // simd/isa_body.inc so the compiler vectorizes them for that ISA.
 //
 // Two shapes of loop (reduce.cc picks one per layout):
-//   run   reduces one strided run x[0], x[xs], ... to a scalar (vectorized when xs == 1);
-//   cols  reduces nrows rows of w contiguous columns into w accumulators, row by row
-//         (acc[j] op= x[r * rs + j]), for reductions over outer dims.
+//   rows  reduce each of a stretch of strided runs (one per output) and merge the result into that
+//         output (out[r] op= reduce(x[r * rs + i * xs], i < n)); vectorized along the run when
+//         xs == 1;
+//   cols  reduce nrows rows of w contiguous columns into w accumulators, row by row
+//         (acc[j] op= x[r * rs + j]), for reductions over outer dims; vectorized across columns.
 // Sums, products, norms and exp-sums accumulate in double (float32 included); max / min and
 // argmax / argmin compare in T, which is exact.
 //
