@@ -6,7 +6,7 @@
 // float32 accuracy on cancelling and large-magnitude inputs; 1 vs 2 threads bitwise.
 import { afterAll, describe, expect, it } from 'vitest';
 import * as tg from 'tapegrad';
-import { jsRandom, numel } from './helpers';
+import { expectError, jsRandom, numel } from './helpers';
 import {
   type Dims, groupsOf, refAbsSum, refArg, refLse, refMax, refMean, refMin, refNorm, refProd, refStd, refSum, refVar,
   rowMajorStrides, viewData,
@@ -213,6 +213,37 @@ describe('reductions: NaN, infinities and ties at every lane position', () => {
         expect(x.norm(Infinity, 0).data().every((v) => v === Infinity)).toBe(true);
       }
     }
+  });
+});
+
+describe('reductions: expanded (zero-stride) inputs', () => {
+  it('every op over broadcast rows and columns matches the reference', () => {
+    for (const dtype of ['float64', 'float32'] as DT[]) {
+      const row = values(37, 4, 'random');
+      const vals = dtype === 'float32' ? Float64Array.from(Float32Array.from(row)) : row;
+      const r = tg.tensor(dtype === 'float32' ? Float32Array.from(row) : row, { shape: [1, 37], dtype });
+      const views: [string, tg.Tensor, number[], number[]][] = [
+        ['rows repeated', r.expand(50, 37), [50, 37], [0, 1]],
+        ['columns repeated', r.reshape(37, 1).expand(37, 50), [37, 50], [1, 0]],
+      ];
+      for (const [name, x, shape, strides] of views) {
+        const xv = viewData(vals, shape, strides);
+        for (const op of OPS) {
+          if (op.nearOne) continue;
+          for (const dim of [0, 1, undefined] as Dims[]) check(op.run(x, dim, false), op, xv, shape, dim, false, dtype, `${op.name} ${dtype} ${name} dim ${dimStr(dim)}`);
+        }
+      }
+    }
+  });
+
+  // Reaches into the repository's addon: not run against an installed package (.ci/pack-check.sh).
+  it.skipIf(!!process.env.TAPEGRAD_TEST_PACKAGE)('native reduce rejects shapes whose element count overflows', async () => {
+    const { native } = await import('../src/native');
+    const big = 2 ** 40;
+    const meta = Float64Array.from([2, big, big, 0, 0, 0, 0]);
+    expectError(() => native.reduce(0, new Float32Array(1), new Float32Array(1), meta, 0), RangeError, /reduce: the shape \[1099511627776, 1099511627776\] has too many elements/);
+    const meta2 = Float64Array.from([0, 2, big, big, 0, 0, 0]);
+    expectError(() => native.reduce(0, new Float32Array(1), new Float32Array(1), meta2, 0), RangeError, /too many elements/);
   });
 });
 
