@@ -56,12 +56,6 @@ using GemmFn = void (*)(ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, T alpha, const T*
 template <typename T>
 using SumFn = double (*)(const T* x, ptrdiff_t xs, ptrdiff_t n);
 
-// The best value of an argmax / argmin run and its index.
-struct ArgBest {
-  double value;
-  int64_t index;
-};
-
 // Reduction loops (native/kernels/reduce_loops.h). The cols loops take w <= kReduceMaxCols.
 constexpr ptrdiff_t kReduceMaxCols = 1024;
 template <typename T>

@@ -248,6 +248,12 @@ static void reduce_cols_ext(int kind, T* acc, const T* x, ptrdiff_t rs, ptrdiff_
   }
 }
 
+// The best value of an argmax / argmin run and its index.
+struct ArgBest {
+  double value;
+  int64_t index;
+};
+
 // argmax / argmin of a run: the first NaN if there is one (NaN wins, as PyTorch), else the first
 // of the best values. Each lane keeps its own best value and index (an integer as wide as T).
 template <typename T, bool kMax>
