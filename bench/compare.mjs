@@ -1,4 +1,4 @@
-// `node bench/compare.mjs [gemm|elementwise|overhead|tiny|cnn|mlp ...]`: runs tapegrad's W1, W2, W3, W4, W6 and W7
+// `node bench/compare.mjs [gemm|elementwise|overhead|tiny|cnn|mlp|reduce ...]`: runs tapegrad's W1, W2, W3, W4, W6, W7 and W8
 // scripts and the same workloads in PyTorch (bench/torch_workloads.py under Debian's system python3,
 // which has torch; not the python3 first on PATH), then prints, for each (workload, threads, metric),
 // the ratio as a JSON line with metric "ratio_vs_torch": tapegrad/PyTorch for throughput metrics
@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const PYTHON = '/usr/bin/python3';
-const GROUPS = { gemm: 'gemm.mjs', tiny: 'tiny.mjs', elementwise: 'elementwise.mjs', overhead: 'overhead.mjs', cnn: 'cnn.mjs', mlp: 'mlp.mjs' };
+const GROUPS = { gemm: 'gemm.mjs', tiny: 'tiny.mjs', elementwise: 'elementwise.mjs', overhead: 'overhead.mjs', cnn: 'cnn.mjs', mlp: 'mlp.mjs', reduce: 'reduce.mjs' };
 const THROUGHPUT_UNITS = new Set(['GFLOP/s', 'GB/s', 'steps/s']);
 const TIME_UNITS = new Set(['ns', 'us', 'ms', 's']);
 

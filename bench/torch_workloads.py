@@ -1,10 +1,11 @@
 #!/usr/bin/python3
-"""PyTorch versions of tapegrad's bench workloads (W1 gemm (the faster of torch and numpy, both OpenBLAS), W2 mlp, W3 tiny, W4 elementwise, W6 cnn, W7 overhead),
+"""PyTorch versions of tapegrad's bench workloads (W1 gemm (the faster of torch and numpy, both OpenBLAS),
+W2 mlp, W3 tiny, W4 elementwise, W6 cnn, W7 overhead, W8 reduce),
 for bench/compare.mjs. Prints the same JSON lines as the .mjs scripts:
 {"workload", "threads", "metric", "value", "unit"}, with the same workload names and timing method
 (warm-up, then 5 timed batches of >= 0.1 s each, the median batch's time per call).
 
-Usage: /usr/bin/python3 bench/torch_workloads.py [gemm|elementwise|overhead|tiny|cnn|mlp ...]  (default: all)
+Usage: /usr/bin/python3 bench/torch_workloads.py [gemm|elementwise|overhead|tiny|cnn|mlp|reduce ...]  (default: all)
 """
 import ctypes
 import json
@@ -118,6 +119,23 @@ def elementwise():
                     emit(workload, threads, "fraction_of_copy", rnd(gbs / ref["copy"], 3), "ratio")
                 if name not in ("copy", "copy-inplace"):
                     emit(workload, threads, "fraction_of_copy_inplace", rnd(gbs / ref["copy-inplace"], 3), "ratio")
+
+
+def reduce():
+    # W8, as bench/reduce.mjs: GB/s of float32 input read per call.
+    torch.manual_seed(0)
+    x = torch.randn(4096, 1024)
+    v = torch.randn(16_000_000)
+    cases = [
+        ("sum-dim0-4096x1024", x.numel(), lambda: x.sum(0)),
+        ("sum-dim1-4096x1024", x.numel(), lambda: x.sum(1)),
+        ("max-dim1-4096x1024", x.numel(), lambda: x.amax(1)),
+        ("sum-all-16e6", v.numel(), lambda: v.sum()),
+    ]
+    for threads in (1, 2):
+        set_threads(threads)
+        for name, n, fn in cases:
+            emit(f"W8-reduce-{name}", threads, "bandwidth", rnd(4 * n / time_per_call(fn) / 1e9), "GB/s")
 
 
 def overhead():
@@ -287,7 +305,7 @@ def mlp_train():
     emit("W2-mlp-adam", 2, "peak_rss", rnd(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024), "MiB")
 
 
-GROUPS = {"gemm": gemm, "elementwise": elementwise, "overhead": overhead, "tiny": tiny, "cnn": cnn, "mlp": mlp_train}
+GROUPS = {"gemm": gemm, "elementwise": elementwise, "overhead": overhead, "tiny": tiny, "cnn": cnn, "mlp": mlp_train, "reduce": reduce}
 
 if __name__ == "__main__":
     for g in sys.argv[1:] or list(GROUPS):

@@ -27,6 +27,13 @@ enum ReduceOp : int {
   R_SUM, R_MEAN, R_PROD, R_MAX, R_MIN, R_LOGSUMEXP, R_VAR, R_NORM, R_ARGMAX, R_ARGMIN, R_COUNT
 };
 
+// What the per-ISA reduction loops compute (reduce.cc builds the ReduceOps from them):
+// sums of x, (x - c)^2, |x|, [x != 0], |x|^c, exp(x - c); the product; max / min of x or |x|.
+enum RedKind : int {
+  RK_SUM, RK_SUMSQ, RK_ABSSUM, RK_NONZERO, RK_POW, RK_PROD, RK_SUMEXP,
+  RK_MAX, RK_MIN, RK_ABSMAX, RK_ABSMIN, RK_COUNT
+};
+
 struct UnaryParams { double a = 0, b = 0; };
 
 // 1-D strided loops: each ISA unit provides one per (op, dtype).
@@ -49,6 +56,29 @@ using GemmFn = void (*)(ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, T alpha, const T*
 template <typename T>
 using SumFn = double (*)(const T* x, ptrdiff_t xs, ptrdiff_t n);
 
+// Reduction loops (native/kernels/reduce_loops.h). The cols loops take w <= kReduceMaxCols.
+constexpr ptrdiff_t kReduceMaxCols = 1024;
+template <typename T>
+struct ReduceFns {
+  // out[r] = merge(out[r], kind over x[r rs + i xs] for i < n) for r < nrows, accumulated in
+  // double; the centre (or power) of row r is c[r], or cs when c is null.
+  void (*rows)(int kind, double* out, const T* x, ptrdiff_t rs, ptrdiff_t nrows, ptrdiff_t xs,
+               ptrdiff_t n, const double* c, double cs);
+  // acc[j] = kind-combination of acc[j] with x[r * rs + j] for r < nrows, j < w (c[j] per
+  // column); the sums and the product.
+  void (*cols)(int kind, double* acc, const T* x, ptrdiff_t rs, ptrdiff_t nrows, ptrdiff_t w,
+               const double* c);
+  // The same for max / min (of x or |x|), in T.
+  void (*cols_ext)(int kind, T* acc, const T* x, ptrdiff_t rs, ptrdiff_t nrows, ptrdiff_t w);
+  // argmax / argmin (first NaN, else first best) of the runs x + r rs (n elements xs apart,
+  // indices i0 + i) merged into val[r], idx[r] for r < nrows.
+  void (*arg_rows)(bool is_max, double* val, int64_t* idx, const T* x, ptrdiff_t rs,
+                   ptrdiff_t nrows, ptrdiff_t xs, ptrdiff_t n, int64_t i0);
+  // Per column j < w: val[j], idx[j] updated with rows r < nrows, whose index is r0 + r.
+  void (*arg_cols)(bool is_max, T* val, int32_t* idx, const T* x, ptrdiff_t rs, ptrdiff_t nrows,
+                   ptrdiff_t w, int32_t r0);
+};
+
 struct KernelTable {
   const char* isa;
   UnaryFn<float> unary_f32;
@@ -62,6 +92,8 @@ struct KernelTable {
   GemmFn<double> gemm_f64;
   SumFn<float> sum_f32;
   SumFn<double> sum_f64;
+  ReduceFns<float> reduce_f32;
+  ReduceFns<double> reduce_f64;
 };
 
 const KernelTable& kernels();
@@ -73,6 +105,7 @@ template <> struct Sel<float> {
   static BinaryFn<float> binary() { return kernels().binary_f32; }
   static GemmFn<float> gemm() { return kernels().gemm_f32; }
   static SumFn<float> sum() { return kernels().sum_f32; }
+  static const ReduceFns<float>& reduce() { return kernels().reduce_f32; }
 };
 template <> struct Sel<double> {
   static UnaryFn<double> unary() { return kernels().unary_f64; }
@@ -80,6 +113,7 @@ template <> struct Sel<double> {
   static BinaryFn<double> binary() { return kernels().binary_f64; }
   static GemmFn<double> gemm() { return kernels().gemm_f64; }
   static SumFn<double> sum() { return kernels().sum_f64; }
+  static const ReduceFns<double>& reduce() { return kernels().reduce_f64; }
 };
 template <> struct Sel<int32_t> {
   static BinaryFn<int32_t> binary() { return kernels().binary_i32; }

@@ -1,100 +1,12 @@
-// Reductions: forward values against naive float64 JS references (every dim spelling, keepDim,
-// 0-d, empty, non-contiguous and multi-block sizes), hand-derived gradients at ties and zeros,
+// Reductions: forward values against the float64 JS references of reduce.ref.ts (every dim
+// spelling, keepDim, 0-d, empty, non-contiguous and multi-block sizes), hand-derived gradients at ties and zeros,
 // argmax/argmin conventions, and gradcheck / gradgradcheck in float64.
 import { describe, expect, it } from 'vitest';
 import * as tg from 'tapegrad';
 import { expectClose, expectError, jsRandom, numel, sample, t64 } from './helpers';
+import { type Dims, groupsOf, permuteData, refAbsSum, refLse, refMax, refMean, refMin, refNorm, refProd, refStd, refSum, refVar } from './reduce.ref';
 
-type Dims = number | number[] | undefined;
 type DT = 'float32' | 'float64';
-
-// ---- local reference machinery --------------------------------------------------------------
-
-function reducedDims(dim: Dims, nd: number): number[] {
-  if (nd === 0) return [];
-  if (dim === undefined || (Array.isArray(dim) && dim.length === 0)) return [...Array(nd).keys()];
-  return (Array.isArray(dim) ? dim : [dim]).map((d) => (d < 0 ? d + nd : d));
-}
-
-/** The groups of input values each output element reduces (row-major order inside a group). */
-function groupsOf(data: ArrayLike<number>, shape: readonly number[], dim: Dims, keepDim: boolean) {
-  const nd = shape.length;
-  const red = new Set(reducedDims(dim, nd));
-  const outShape = keepDim ? shape.map((s, d) => (red.has(d) ? 1 : s)) : shape.filter((_, d) => !red.has(d));
-  const keptSizes = shape.filter((_, d) => !red.has(d));
-  const groups: number[][] = Array.from({ length: numel(keptSizes) }, () => []);
-  const idx = new Array<number>(nd).fill(0);
-  const n = numel(shape);
-  for (let i = 0; i < n; i++) {
-    let o = 0;
-    for (let d = 0; d < nd; d++) if (!red.has(d)) o = o * shape[d] + idx[d];
-    groups[o].push(data[i]);
-    for (let d = nd - 1; d >= 0; d--) {
-      if (++idx[d] < shape[d]) break;
-      idx[d] = 0;
-    }
-  }
-  return { outShape, groups };
-}
-
-/** Row-major values of a permuted view of `data` (shape `shape`) by `perm`. */
-function permuteData(data: ArrayLike<number>, shape: readonly number[], perm: number[]): { data: Float64Array; shape: number[] } {
-  const nd = shape.length;
-  const st = new Array<number>(nd);
-  let s = 1;
-  for (let d = nd - 1; d >= 0; d--) {
-    st[d] = s;
-    s *= shape[d];
-  }
-  const oshape = perm.map((p) => shape[p]);
-  const ost = perm.map((p) => st[p]);
-  const out = new Float64Array(numel(oshape));
-  const idx = new Array<number>(nd).fill(0);
-  for (let i = 0; i < out.length; i++) {
-    let off = 0;
-    for (let d = 0; d < nd; d++) off += idx[d] * ost[d];
-    out[i] = data[off];
-    for (let d = nd - 1; d >= 0; d--) {
-      if (++idx[d] < oshape[d]) break;
-      idx[d] = 0;
-    }
-  }
-  return { data: out, shape: oshape };
-}
-
-const refSum = (g: number[]) => {
-  let s = 0;
-  for (const v of g) s += v;
-  return s;
-};
-const refAbsSum = (g: number[]) => {
-  let s = 0;
-  for (const v of g) s += Math.abs(v);
-  return s;
-};
-const refMean = (g: number[]) => refSum(g) / g.length;
-const refMax = (g: number[]) => g.reduce((m, v) => (v > m ? v : m), -Infinity);
-const refMin = (g: number[]) => g.reduce((m, v) => (v < m ? v : m), Infinity);
-const refProd = (g: number[]) => g.reduce((p, v) => p * v, 1);
-const refVar = (c: number) => (g: number[]) => {
-  const m = refMean(g);
-  let ss = 0;
-  for (const v of g) ss += (v - m) * (v - m);
-  return ss / (g.length - c);
-};
-const refStd = (c: number) => (g: number[]) => Math.sqrt(refVar(c)(g));
-const refLse = (g: number[]) => {
-  const m = refMax(g);
-  let s = 0;
-  for (const v of g) s += Math.exp(v - m);
-  return m + Math.log(s);
-};
-const refNorm = (p: number) => (g: number[]) => {
-  if (p === Infinity) return g.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
-  let s = 0;
-  for (const v of g) s += Math.abs(v) ** p;
-  return s ** (1 / p);
-};
 
 interface Red {
   name: string;
