@@ -122,6 +122,11 @@ prebuild_check() {
   built=$(ls "$repo"/prebuilds/linux-arm64/*.node) || return
   aarch64-linux-gnu-readelf -h "$built" | grep -q AArch64 || { echo "$built is not aarch64" >&2; return 1; }
   echo "prebuilt: $built ($(stat -c %s "$built") bytes)"
+  # npm pack runs `prepare`, whose dist/index.mjs step loads the host's addon.
+  if [[ -z ${TAPEGRAD_ADDON:-} && ! -f $repo/build/Release/tapegrad.node ]]; then
+    echo "arm64: npm pack needs the host addon (build/Release, from npm ci or npm run build:native, or TAPEGRAD_ADDON)" >&2
+    return 1
+  fi
   (cd "$app" && npm pack --silent --pack-destination "$app" "$repo" >/dev/null) || return
   (cd "$app" && npm init -y >/dev/null && npm install --no-audit --no-fund --ignore-scripts ./tapegrad-*.tgz) || return
   (cd "$app" && PREBUILDS_ONLY=1 env -u TAPEGRAD_ADDON "$out/bin/node" -e '
