@@ -3,12 +3,12 @@
     "cflags!": ["-fno-exceptions", "-O2"],
     "cflags_cc!": ["-fno-exceptions", "-std=gnu++17", "-O2"],
     "cflags": ["-O3", "-fPIC"],
-    "cflags_cc": ["-std=c++17", "-O3", "-fno-trapping-math", "-fexceptions", "-fPIC"],
+    "cflags_cc": ["-std=c++17", "-O3", "-fno-trapping-math", "-ffp-contract=off", "-fexceptions", "-fPIC"],
     "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS", "NODE_ADDON_API_DISABLE_DEPRECATED"],
     "xcode_settings": {
       "GCC_ENABLE_CPP_EXCEPTIONS": "YES",
       "CLANG_CXX_LANGUAGE_STANDARD": "c++17",
-      "OTHER_CPLUSPLUSFLAGS": ["-O3", "-fno-trapping-math"]
+      "OTHER_CPLUSPLUSFLAGS": ["-O3", "-fno-trapping-math", "-ffp-contract=off"]
     },
     "msvs_settings": { "VCCLCompilerTool": { "ExceptionHandling": 1, "AdditionalOptions": ["/std:c++17"] } }
   },

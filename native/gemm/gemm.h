@@ -7,8 +7,10 @@
 // standard headers at global scope: it must not include any header that the prelude has not
 // (so no <immintrin.h>; the AVX2 kernel uses GCC/Clang vector extensions and builtins instead).
 //
-// - Portable path (baseline unit, AVX-512 unit): plain C++ micro-kernel relying on
-//   auto-vectorisation.
+// - Portable path (x86 baseline unit, AVX-512 unit, other architectures): plain C++
+//   micro-kernel relying on auto-vectorisation.
+// - NEON path (arm64 baseline unit, tile 8x12 for float or 8x6 for double): gemm_neon.h, an
+//   explicit lane-broadcast FMA micro-kernel on the portable packing and blocking.
 // - AVX2+FMA path (units compiled with -mavx2 -mfma whose tile is 6x16 for float or 6x8 for
 //   double): an explicit 12-accumulator FMA micro-kernel, edge tiles through masked loads/stores
 //   (the same arithmetic as full tiles), contiguous fast paths in packing, and a direct path for
@@ -184,19 +186,29 @@ static inline void block_loops(ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, const T* a
   }
 }
 
-// Portable blocked GEMM (m, n, k > 0 and alpha != 0 are checked by the caller).
-template <typename T, int MR, int NR>
-static void gemm_portable(ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, T alpha, const T* a,
-                          ptrdiff_t rsa, ptrdiff_t csa, const T* b, ptrdiff_t rsb, ptrdiff_t csb,
-                          T beta, T* c, ptrdiff_t rsc) {
+// Both operands packed, then tile(kc, packed A, packed B, c, beta, rows, cols) for every MR x NR
+// tile (m, n, k > 0 are checked by the caller).
+template <typename T, int MR, int NR, typename Tile>
+static void gemm_packed_tiles(ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, const T* a, ptrdiff_t rsa,
+                              ptrdiff_t csa, const T* b, ptrdiff_t rsb, ptrdiff_t csb, T beta, T* c,
+                              ptrdiff_t rsc, Tile&& tile) {
   thread_local std::vector<T> abuf_store, bbuf_store;
   const ptrdiff_t ncap = std::min(NC, (n + NR - 1) / NR * NR);
   const ptrdiff_t kcap = std::min(KC, k);
   const ptrdiff_t mcap = std::min(MC, (m + MR - 1) / MR * MR);
   T* bbuf = aligned_buffer(bbuf_store, kcap * ncap);
   T* abuf = aligned_buffer(abuf_store, kcap * mcap);
-  block_loops<T, MR, NR, MC, NC, KC>(
-      m, n, k, a, rsa, csa, b, rsb, csb, beta, c, rsc, abuf, bbuf, pack_a<T, MR>, pack_b<T, NR>,
+  block_loops<T, MR, NR, MC, NC, KC>(m, n, k, a, rsa, csa, b, rsb, csb, beta, c, rsc, abuf, bbuf,
+                                     pack_a<T, MR>, pack_b<T, NR>, tile);
+}
+
+// Portable blocked GEMM (m, n, k > 0 and alpha != 0 are checked by the caller).
+template <typename T, int MR, int NR>
+static void gemm_portable(ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, T alpha, const T* a,
+                          ptrdiff_t rsa, ptrdiff_t csa, const T* b, ptrdiff_t rsb, ptrdiff_t csb,
+                          T beta, T* c, ptrdiff_t rsc) {
+  gemm_packed_tiles<T, MR, NR>(
+      m, n, k, a, rsa, csa, b, rsb, csb, beta, c, rsc,
       [&](ptrdiff_t kc, const T* ap, const T* bp, T* cp, T bet, ptrdiff_t mr, ptrdiff_t nr) {
         alignas(64) T acc[MR][NR];
         micro_kernel<T, MR, NR>(kc, ap, bp, acc);
@@ -697,6 +709,11 @@ static void gemm(ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, T alpha, const T* a, ptr
 }  // namespace gemm_avx2
 #endif
 
+#if defined(__aarch64__) && defined(__ARM_NEON)
+#define TG_GEMM_NEON 1
+#include "gemm_neon.h"
+#endif
+
 // Whether this unit's tile has the explicit AVX2+FMA kernel.
 template <typename T, int MR, int NR>
 struct gemm_has_avx2_kernel {
@@ -719,6 +736,12 @@ static void gemm_blocked(ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, T alpha, const T
 #ifdef TG_GEMM_AVX2
   if constexpr (gemm_has_avx2_kernel<T, MR, NR>::value) {
     gemm_avx2::gemm<T, MR, NR>(m, n, k, alpha, a, rsa, csa, b, rsb, csb, beta, c, rsc);
+    return;
+  }
+#endif
+#ifdef TG_GEMM_NEON
+  if constexpr (gemm_neon::has_kernel<T, MR, NR>::value) {
+    gemm_neon::gemm<T, MR, NR>(m, n, k, alpha, a, rsa, csa, b, rsb, csb, beta, c, rsc);
     return;
   }
 #endif

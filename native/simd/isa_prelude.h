@@ -7,6 +7,11 @@
 #include <cstdint>
 #include <cstring>
 #include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "../common.h"
+
+#if defined(__aarch64__) && defined(__ARM_NEON)
+#include <arm_neon.h>  // the NEON GEMM micro-kernel (gemm/gemm_neon.h)
+#endif
