@@ -11,13 +11,13 @@ namespace tg {
 namespace {
 
 constexpr ptrdiff_t kRowUnit = 24;     // a multiple of every ISA's MR (4, 6, 8)
-constexpr ptrdiff_t kColUnit = 32;     // a multiple of every ISA's NR (4, 8, 16, 32)
-constexpr ptrdiff_t kRowBlock = 5 * kRowUnit;
+constexpr ptrdiff_t kColUnit = 32;     // a multiple of the x86 ISAs' NR (8, 16, 32)
+constexpr ptrdiff_t kRowBlock = 6 * kRowUnit;  // the GEMM's MC: one packed A block per task
 constexpr ptrdiff_t kMinColBlock = 8 * kColUnit;
 constexpr ptrdiff_t kTasks = 16;  // enough blocks to balance a few threads
 
 // The block size that cuts `len` into the fewest blocks of at most `max_block`, as equal as the
-// unit allows (128 rows: 72 + 56, not 120 + 8, so two threads share the work). It depends on the
+// unit allows (150 rows: 96 + 54, not 144 + 6, so two threads share the work). It depends on the
 // shape only, never on the thread count.
 ptrdiff_t balanced_block(ptrdiff_t len, ptrdiff_t max_block, ptrdiff_t unit) {
   const ptrdiff_t blocks = std::max<ptrdiff_t>(1, (len + max_block - 1) / max_block);
