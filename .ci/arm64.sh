@@ -133,9 +133,12 @@ prebuild_check() {
   built=$(ls "$repo"/prebuilds/linux-arm64/*.node) || return
   aarch64-linux-gnu-readelf -h "$built" | grep -q AArch64 || { echo "$built is not aarch64" >&2; return 1; }
   echo "prebuilt: $built ($(stat -c %s "$built") bytes)"
-  # npm pack runs `prepare`, whose dist/index.mjs step loads the host's addon.
-  if [[ -z ${TAPEGRAD_ADDON:-} && ! -f $repo/build/Release/tapegrad.node ]]; then
-    echo "arm64: npm pack needs the host addon (build/Release, from npm ci or npm run build:native, or TAPEGRAD_ADDON)" >&2
+  # npm pack runs `prepare`, whose dist/index.mjs step loads the host's addon: build/Release, or
+  # the host's prebuild (pack-check's prebuildify --strip leaves none in build/Release).
+  local host
+  host=$(node -p 'process.platform + "-" + process.arch')
+  if [[ -z ${TAPEGRAD_ADDON:-} && ! -f $repo/build/Release/tapegrad.node && ! -f $repo/prebuilds/$host/tapegrad.node ]]; then
+    echo "arm64: npm pack needs the host addon (build/Release or prebuilds/$host, from npm ci, npm run build:native or npm run prebuild; or TAPEGRAD_ADDON)" >&2
     return 1
   fi
   (cd "$app" && npm pack --silent --pack-destination "$app" "$repo" >/dev/null) || return
