@@ -18,6 +18,16 @@ export function numel(shape: readonly number[]): number {
   return shape.reduce((p, s) => p * s, 1);
 }
 
+export function rowMajorStrides(shape: readonly number[]): number[] {
+  const st = new Array<number>(shape.length);
+  let s = 1;
+  for (let d = shape.length - 1; d >= 0; d--) {
+    st[d] = s;
+    s *= shape[d];
+  }
+  return st;
+}
+
 /** Uniform values in [lo, hi], optionally kept at least `gap` away from the points in `avoid`. */
 export function sample(shape: readonly number[], seed: number, lo = -2, hi = 2, avoid: number[] = [], gap = 0.05): Float64Array {
   const r = jsRandom(seed);

@@ -1,7 +1,7 @@
 // Float64 JS references for the reduction tests (reduce.test.ts, reduce.vector.test.ts),
 // independent of tapegrad: groups of input values per output, and each reduction over a group
 // with PyTorch's NaN / infinity conventions.
-import { numel } from './helpers';
+import { numel, rowMajorStrides } from './helpers';
 
 export type Dims = number | number[] | undefined;
 
@@ -47,16 +47,6 @@ export function viewData(data: ArrayLike<number>, shape: readonly number[], stri
     }
   }
   return out;
-}
-
-export function rowMajorStrides(shape: readonly number[]): number[] {
-  const st = new Array<number>(shape.length);
-  let s = 1;
-  for (let d = shape.length - 1; d >= 0; d--) {
-    st[d] = s;
-    s *= shape[d];
-  }
-  return st;
 }
 
 /** Row-major values of a permuted view of `data` (shape `shape`) by `perm`. */

@@ -6,10 +6,10 @@
 // float32 accuracy on cancelling and large-magnitude inputs; 1 vs 2 threads bitwise.
 import { afterAll, describe, expect, it } from 'vitest';
 import * as tg from 'tapegrad';
-import { expectError, jsRandom, numel } from './helpers';
+import { expectError, jsRandom, numel, rowMajorStrides } from './helpers';
 import {
   type Dims, groupsOf, refAbsSum, refArg, refLse, refMax, refMean, refMin, refNorm, refProd, refStd, refSum, refVar,
-  rowMajorStrides, viewData,
+  viewData,
 } from './reduce.ref';
 
 type DT = 'float32' | 'float64';

@@ -2,19 +2,9 @@
 // noGrad), PyTorch's slicing / chunking conventions, indexSelect / gather, errors, and gradcheck.
 import { describe, expect, it } from 'vitest';
 import * as tg from 'tapegrad';
-import { expectClose, expectError, numel, sample, t64 } from './helpers';
+import { expectClose, expectError, numel, rowMajorStrides, sample, t64 } from './helpers';
 
 // ---- local helpers ---------------------------------------------------------------------------
-
-function rowMajorStrides(shape: readonly number[]): number[] {
-  const st = new Array<number>(shape.length);
-  let s = 1;
-  for (let d = shape.length - 1; d >= 0; d--) {
-    st[d] = s;
-    s *= shape[d];
-  }
-  return st;
-}
 
 /** Row-major values of `out[idx] = data[map(idx)]` over `outShape`, where map returns a flat input offset. */
 function build(outShape: readonly number[], at: (idx: number[]) => number): number[] {

@@ -44,17 +44,15 @@ class Owned {
   }
   /** Records the gradients a node returned; `since` is Storage.nextId() before its backward ran. */
   adopt(grads: readonly (Tensor | null | undefined)[], input: Tensor, since: number, user: boolean): void {
-    const seen = new Set<Storage>();
-    const twice = new Set<Storage>();
-    for (const g of grads) {
-      if (!(g instanceof Tensor)) continue;
-      if (seen.has(g._st)) twice.add(g._st);
-      seen.add(g._st);
-    }
-    for (const g of grads) {
+    for (let i = 0; i < grads.length; i++) {
+      const g = grads[i];
       if (!(g instanceof Tensor)) continue;
       const st = g._st;
-      const mine = !user && !twice.has(st) && (st.id >= since || (st === input._st && this.set.has(st)));
+      let mine = !user && (st.id >= since || (st === input._st && this.set.has(st)));
+      for (let j = 0; mine && j < grads.length; j++) {
+        const h = grads[j];
+        if (j !== i && h instanceof Tensor && h._st === st) mine = false; // handed to two inputs
+      }
       if (mine) this.set.add(st);
       else this.set.delete(st);
     }
