@@ -100,7 +100,7 @@ say "vitest, test files under qemu-aarch64 (neon, threads $threads)"
 t0=$EPOCHREALTIME
 rc=0
 (
-  export TAPEGRAD_ADDON=$addon TAPEGRAD_TEST_ISAS=neon TAPEGRAD_TEST_THREADS=$threads TAPEGRAD_TEST_EMULATED=qemu-user
+  export TAPEGRAD_ADDON=$addon TAPEGRAD_TEST_ISAS=neon TAPEGRAD_TEST_THREADS=$threads
   if [[ -n $json ]]; then export TAPEGRAD_TEST_JSON=$json; else unset TAPEGRAD_TEST_JSON; fi
   # Emulation runs the suite ~18x slower than native: the slowest tests (training examples) take
   # over a minute, so the per-test time limit is raised. One worker: a second one on this 2-core
