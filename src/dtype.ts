@@ -1,20 +1,10 @@
-import { native, type TypedArray } from './native';
+import type { TypedArray } from './native';
 
 export type DType = 'float32' | 'float64' | 'int32';
 export const DTYPES: readonly DType[] = ['float32', 'float64', 'int32'];
 
 export function isDType(d: unknown): d is DType {
   return d === 'float32' || d === 'float64' || d === 'int32';
-}
-
-// Large fresh buffers come from mmap and fault in 4 KiB pages on first write, which costs more
-// than the write itself; transparent huge pages (2 MiB) cut that cost by about 3x at 64 MiB.
-const HUGE_PAGE_MIN_BYTES = 4 << 20;
-
-export function allocate(dtype: DType, n: number): TypedArray {
-  const a = dtype === 'float32' ? new Float32Array(n) : dtype === 'float64' ? new Float64Array(n) : new Int32Array(n);
-  if (a.byteLength >= HUGE_PAGE_MIN_BYTES) native.adviseHugePages(a);
-  return a;
 }
 
 export function dtypeOfArray(a: TypedArray): DType {

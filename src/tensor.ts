@@ -1,6 +1,7 @@
 // Tensor: a strided view of V8-owned storage, plus the autograd fields the tape needs.
 import { inspect } from 'node:util';
-import { allocate, DType } from './dtype';
+import type { DType } from './dtype';
+import { allocate, allocateUninit } from './alloc';
 import { native, TypedArray } from './native';
 import type { Node } from './autograd/node';
 import { contiguousStrides, isDense, numel } from './shape';
@@ -42,9 +43,14 @@ export class Tensor {
     this.dtype = dtype;
   }
 
-  /** @internal A new contiguous tensor with uninitialised (zeroed) storage. */
+  /** @internal A new contiguous tensor with unspecified contents: the caller writes every element. */
   static _empty(shape: readonly number[], dtype: DType): Tensor {
-    return new Tensor(new Storage(allocateSmall(dtype, numel(shape))), shape, contiguousStrides(shape), 0, dtype);
+    return new Tensor(new Storage(allocateUninit(dtype, numel(shape))), shape, contiguousStrides(shape), 0, dtype);
+  }
+
+  /** @internal A new contiguous tensor of zeros. */
+  static _zeros(shape: readonly number[], dtype: DType): Tensor {
+    return new Tensor(new Storage(allocate(dtype, numel(shape))), shape, contiguousStrides(shape), 0, dtype);
   }
 
   /** @internal A view sharing this tensor's storage. */
@@ -157,31 +163,6 @@ export class Tensor {
   _fill(value: number): void {
     native.fill(this._st.data, value, this._fillMeta());
     this._bump();
-  }
-}
-
-// Storage of at most SMALL_BYTES is a view into a shared zeroed slab. V8 keeps typed arrays that
-// small inside its heap and moves each one to a freshly malloc'd ArrayBuffer the first time native
-// code asks for its data pointer (then frees it again on GC): that dominated the cost of small ops.
-// Slabs are small so that one long-lived scalar keeps little memory alive.
-const SMALL_BYTES = 64;
-const SLAB_BYTES = 2048;
-let slab = new ArrayBuffer(SLAB_BYTES);
-let slabPos = 0;
-
-function allocateSmall(dtype: DType, n: number): TypedArray {
-  const bytes = dtype === 'float64' ? 8 * n : 4 * n;
-  if (!(bytes <= SMALL_BYTES && n >= 0 && (n | 0) === n)) return allocate(dtype, n);
-  if (slabPos + bytes > SLAB_BYTES) {
-    slab = new ArrayBuffer(SLAB_BYTES);
-    slabPos = 0;
-  }
-  const off = slabPos;
-  slabPos += (bytes + 7) & ~7; // float64 views need 8-byte aligned offsets
-  switch (dtype) {
-    case 'float32': return new Float32Array(slab, off, n);
-    case 'float64': return new Float64Array(slab, off, n);
-    case 'int32': return new Int32Array(slab, off, n);
   }
 }
 

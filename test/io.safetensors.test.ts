@@ -153,10 +153,11 @@ describe('io.save / io.load round trip', () => {
       bitsEqual(back[k], t, k);
       expect(back[k].isContiguous(), k).toBe(true);
       expect(back[k].requiresGrad, k).toBe(false);
-      // Own storage of exactly the tensor's size: no view into a buffer holding the whole file.
+      // Own storage of exactly the tensor's size (tensors of at most 64 bytes share small slabs, as
+      // every tensor does): no view into a buffer holding the whole file.
       const st = (back[k] as unknown as { _st: { data: ArrayLike<number> & { buffer: ArrayBuffer; byteLength: number } } })._st.data;
       expect(st.length, k).toBe(t.size);
-      expect(st.buffer.byteLength, k).toBe(st.byteLength);
+      if (st.byteLength > 64) expect(st.buffer.byteLength, k).toBe(st.byteLength);
     }
     expect(back.transposed.toArray()).toEqual(base.transpose(0, 1).toArray());
   });

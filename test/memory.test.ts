@@ -1,8 +1,8 @@
-// Large fresh buffers: huge-page advice for tensors of 4 MiB and more, with the same contents as
-// any other allocation. Whether the kernel then backs them with huge pages depends on its free
-// memory (it fell back once in CI), so only the advice itself is asserted.
+// Tensor buffers: small and medium ones share slabs, outputs are not zero-filled first, and large
+// fresh buffers get huge-page advice. Whether the kernel then backs them with huge pages depends on
+// its free memory (it fell back once in CI), so only the advice itself is asserted.
 import { readFileSync } from 'node:fs';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import * as tg from 'tapegrad';
 import { expectError } from './helpers';
 
@@ -24,6 +24,58 @@ describe('large tensors', () => {
     const x = tg.arange(0, n, 1, { dtype: 'float64' }).sub(n / 2);
     const y = tg.relu(x).data();
     for (const i of [0, 1, n / 2 - 1, n / 2, n / 2 + 1, n - 1]) expect(y[i]).toBe(Math.max(0, i - n / 2));
+  });
+});
+
+describe('tensor buffers', () => {
+  // Sizes around the slab limits (64 B, 8 KiB, 64 KiB slabs), float32 and float64 interleaved so that
+  // odd float32 sizes are followed by float64 views (which need 8-byte aligned offsets).
+  const sizes = [1, 15, 16, 17, 255, 1023, 2047, 2048, 2049, 5000, 1, 3, 16383, 7];
+
+  it('never overlap, whatever mix of sizes and dtypes is allocated', () => {
+    const made: { t: tg.Tensor; v: number }[] = [];
+    for (let round = 0; round < 40; round++) {
+      for (const [i, n] of sizes.entries()) {
+        const v = round * 100 + i + 0.5;
+        const dtype = i % 2 ? 'float64' : 'float32';
+        // full() fills an uninitialised buffer; mul() writes a fresh op output.
+        made.push({ t: tg.full([n], v, { dtype }), v });
+        made.push({ t: tg.ones([n], { dtype }).mul(v), v });
+      }
+    }
+    for (const { t, v } of made) {
+      const d = t.data();
+      expect(d.every((x) => x === v)).toBe(true);
+    }
+  });
+
+  it('zeros() is zero after uninitialised buffers held other values', () => {
+    for (let round = 0; round < 20; round++) {
+      for (const n of sizes) tg.full([n], NaN).add(1); // garbage, dropped at once
+      for (const n of [...sizes, 1 << 16]) {
+        for (const dtype of ['float32', 'float64', 'int32'] as const) {
+          expect(tg.zeros([n], { dtype }).data().every((x) => Object.is(x, 0))).toBe(true);
+        }
+      }
+    }
+    expect(Object.is(tg.full([3], -0).data()[0], -0)).toBe(true);
+  });
+
+  it.skipIf(!!process.env.TAPEGRAD_TEST_PACKAGE)('TAPEGRAD_POISON=1 fills uninitialised buffers with NaN (int32: INT32_MIN)', async () => {
+    vi.stubEnv('TAPEGRAD_POISON', '1');
+    vi.resetModules();
+    try {
+      const { allocate, allocateUninit } = await import('../src/alloc');
+      for (const n of [1, 16, 100, 3000, 100_000]) {
+        expect(allocateUninit('float32', n).every((x) => Number.isNaN(x))).toBe(true);
+        expect(allocateUninit('float64', n).every((x) => Number.isNaN(x))).toBe(true);
+        expect(allocateUninit('int32', n).every((x) => x === -2147483648)).toBe(true);
+        expect(allocate('float32', n).every((x) => x === 0)).toBe(true);
+      }
+    } finally {
+      vi.unstubAllEnvs();
+      vi.resetModules();
+    }
   });
 });
 

@@ -164,7 +164,7 @@ export function gradcheckReport(fn: Fn, inputs: unknown, opts: GradcheckOptions 
       for (let k = 0; k < outSizes[o]; k++) {
         let row: ArrayLike<number> | null = null;
         if (fresh[o].requiresGrad) {
-          const seed = Tensor._empty(fresh[o]._shape, fresh[o].dtype);
+          const seed = Tensor._zeros(fresh[o]._shape, fresh[o].dtype);
           seed._st.data[k] = 1;
           const [g] = grad(fresh[o], [x], { gradOutputs: seed, retainGraph: true, allowUnused: true });
           row = g ? g._flat() : null;

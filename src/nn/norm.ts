@@ -92,8 +92,9 @@ const batchNormOp = op('batchNorm', {
   forward(ctx, x: Tensor, weight: Tensor | null, bias: Tensor | null, rm: Tensor | null, rv: Tensor | null, o: { training: boolean; momentum: number; eps: number }) {
     const ncl = [x._shape[0], x._shape[1], numel(x._shape.slice(2))];
     const y = Tensor._empty(x._shape, x.dtype);
-    const mean = Tensor._empty([ncl[1]], x.dtype);
-    const invstd = Tensor._empty([ncl[1]], x.dtype);
+    const stats = y.size > 0 ? Tensor._empty : Tensor._zeros; // an empty batch never reaches the kernel
+    const mean = stats([ncl[1]], x.dtype);
+    const invstd = stats([ncl[1]], x.dtype);
     if (y.size > 0) {
       // The kernel updates contiguous running stats in place; others go through a copy.
       const stat = (t: Tensor | null) => (t === null || t.isContiguous() ? t : t.contiguous());

@@ -1,6 +1,7 @@
 // Creation functions: tensor, zeros/ones/full, arange, linspace, eye and the random ones.
 import { native, TypedArray } from '../native';
-import { allocate, DType, dtypeOfArray, isDType } from '../dtype';
+import { DType, dtypeOfArray, isDType } from '../dtype';
+import { allocate } from '../alloc';
 import { Storage, Tensor } from '../tensor';
 import { checkShape, contiguousStrides, numel, shapeStr } from '../shape';
 import { Generator, resolveGenerator } from '../random';
@@ -130,8 +131,10 @@ function filled(op: string, shape: readonly number[], value: number, opts: unkno
   if (o.dtype === 'int32' && !(Number.isInteger(value) && Math.abs(value) < 2 ** 31)) {
     throw new RangeError(`${op}: an int32 tensor needs an integer value in the int32 range, got ${value}`);
   }
-  const t = Tensor._empty(s, o.dtype ?? 'float32');
-  if (value !== 0) t._fill(value);
+  const dtype = o.dtype ?? 'float32';
+  const zero = Object.is(value, 0);
+  const t = zero ? Tensor._zeros(s, dtype) : Tensor._empty(s, dtype);
+  if (!zero) t._fill(value);
   return finish(t, o, op);
 }
 
@@ -214,7 +217,7 @@ export function eye(n: number, m?: number | CreateOptions, opts?: CreateOptions)
   else if (m !== undefined) cols = m;
   const [r, c] = checkShape('eye', [n, cols]);
   const oo = options('eye', o);
-  const t = Tensor._empty([r, c], oo.dtype ?? 'float32');
+  const t = Tensor._zeros([r, c], oo.dtype ?? 'float32');
   for (let i = 0; i < Math.min(r, c); i++) t._st.data[i * c + i] = 1;
   return finish(t, oo, 'eye');
 }

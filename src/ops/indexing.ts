@@ -21,7 +21,7 @@ function rowsMeta(shape: readonly number[], dim: number): Float64Array {
 const indexSelectBackward = op('indexSelectBackward', {
   forward(ctx, g: Tensor, index: Tensor, shape: number[], dim: number) {
     Object.assign(ctx, { index, dim });
-    const gx = Tensor._empty(shape, g.dtype);
+    const gx = Tensor._zeros(shape, g.dtype);
     native.indexAdd(gx._st.data, g._flat(), index._flat() as Int32Array, rowsMeta(shape, dim));
     return gx;
   },
@@ -72,7 +72,7 @@ function gatherMeta(xshape: readonly number[], ishape: readonly number[], dim: n
 const gatherBackward = op('gatherBackward', {
   forward(ctx, g: Tensor, index: Tensor, shape: number[], dim: number) {
     Object.assign(ctx, { index, dim });
-    const gx = Tensor._empty(shape, g.dtype);
+    const gx = Tensor._zeros(shape, g.dtype);
     native.scatterAdd(gx._st.data, g._flat(), index._flat() as Int32Array, gatherMeta(shape, index._shape, dim));
     return gx;
   },

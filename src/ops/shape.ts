@@ -210,7 +210,7 @@ export function copyInto(dst: Tensor, src: Tensor, op = 'copy'): void {
 const sliceBackwardOp = op('sliceBackward', {
   forward(ctx, g: Tensor, shape: number[], dim: number, start: number, step: number) {
     Object.assign(ctx, { dim, start, step, len: g._shape[dim] });
-    const out = Tensor._empty(shape, g.dtype);
+    const out = Tensor._zeros(shape, g.dtype);
     copyInto(stridedSlice(out, dim, start, g._shape[dim], step), g);
     return out;
   },

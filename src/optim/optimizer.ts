@@ -284,7 +284,7 @@ export abstract class Optimizer<O extends { lr: number } = { lr: number } & Reco
 
 /** A state buffer: a new zero-filled contiguous tensor shaped like the parameter. */
 export function stateBuffer(p: Tensor, fill = 0): Tensor {
-  const t = Tensor._empty(p._shape, p.dtype);
+  const t = fill === 0 ? Tensor._zeros(p._shape, p.dtype) : Tensor._empty(p._shape, p.dtype);
   if (fill !== 0) t._fill(fill);
   return t;
 }
