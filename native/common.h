@@ -44,9 +44,11 @@ using UnaryFn = void (*)(int op, T* y, ptrdiff_t ys, const T* x, ptrdiff_t xs, p
 template <typename T>
 using UnaryBwdFn = void (*)(int op, T* gx, const T* g, const T* x, const T* y, ptrdiff_t n,
                             UnaryParams p);
+// `rows` runs of n elements; run r of each operand starts r row strides (ors, ars, brs) further on.
 template <typename T>
 using BinaryFn = void (*)(int op, T* o, ptrdiff_t os, const T* a, ptrdiff_t as, const T* b,
-                          ptrdiff_t bs, ptrdiff_t n);
+                          ptrdiff_t bs, ptrdiff_t n, ptrdiff_t rows, ptrdiff_t ors, ptrdiff_t ars,
+                          ptrdiff_t brs);
 // GEMM on one matrix: C = alpha * A·B + beta * C with arbitrary row/column strides for A and B.
 template <typename T>
 using GemmFn = void (*)(ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, T alpha, const T* a, ptrdiff_t rsa,

@@ -163,6 +163,15 @@ const shapePairs: [number[], number[]][] = [
   [[1], [6]],
 ];
 
+// Broadcasts over more than one thread block (32768 elements), with rows that do not divide a block,
+// so that whole-row runs and partial rows at block edges both occur.
+const bigPairs: [number[], number[]][] = [
+  [[3, 130, 333], [333]],
+  [[250, 300], [250, 1]],
+  [[7, 1, 5000], [1, 9, 5000]],
+  [[2, 3, 17, 401], [3, 1, 401]],
+];
+
 function broadcastRef(a: Float64Array, as: number[], b: Float64Array, bs: number[], f: (x: number, y: number) => number) {
   const n = Math.max(as.length, bs.length);
   const pa = [...Array(n - as.length).fill(1), ...as];
@@ -200,6 +209,17 @@ describe('binary ops with broadcasting', () => {
           expect(y.shape).toEqual(ref.shape);
           expectClose(y.data(), ref.values, 1e-14, 1e-15, `${c.name} ${JSON.stringify([as, bs])}`);
         }
+        for (const [pi, [as, bs]] of bigPairs.entries()) {
+          const a = sample(as, 550 + pi, c.lo ?? -2, c.hi ?? 2);
+          const b = sample(bs, 650 + pi, c.blo ?? -2, c.bhi ?? 2, c.avoidB);
+          const ref = broadcastRef(a, as, b, bs, c.ref);
+          expectClose(c.f(t64(a, as), t64(b, bs)).data(), ref.values, 1e-14, 1e-15, `${c.name} ${JSON.stringify([as, bs])}`);
+        }
+        // A transposed (strided) first operand with a row-broadcast second one.
+        const at = t64(sample([3, 333, 130], 560, c.lo ?? -2, c.hi ?? 2), [3, 333, 130]).transpose(1, 2);
+        const bt = sample([333], 660, c.blo ?? -2, c.bhi ?? 2, c.avoidB);
+        const reft = broadcastRef(at.contiguous().data() as Float64Array, [3, 130, 333], bt, [333], c.ref);
+        expectClose(c.f(at, t64(bt, [333])).data(), reft.values, 1e-14, 1e-15, `${c.name} transposed`);
         const n = 40000;
         const a = sample([n], 1, c.lo ?? -2, c.hi ?? 2);
         const b = sample([n], 2, c.blo ?? -2, c.bhi ?? 2, c.avoidB);

@@ -39,8 +39,8 @@ static inline T binary_f(int op, T a, T b) {
 }
 
 template <typename T, int OP>
-static void binary_loop_op(T* o, ptrdiff_t os, const T* a, ptrdiff_t as, const T* b,
-                           ptrdiff_t bs, ptrdiff_t n) {
+static inline void binary_run(T* o, ptrdiff_t os, const T* a, ptrdiff_t as, const T* b,
+                              ptrdiff_t bs, ptrdiff_t n) {
   if (os == 1 && as == 1 && bs == 1) {
     for (ptrdiff_t i = 0; i < n; ++i) o[i] = binary_f<T>(OP, a[i], b[i]);
   } else if (os == 1 && as == 1 && bs == 0) {
@@ -54,16 +54,22 @@ static void binary_loop_op(T* o, ptrdiff_t os, const T* a, ptrdiff_t as, const T
   }
 }
 
+template <typename T, int OP>
+static void binary_loop_op(T* o, ptrdiff_t os, const T* a, ptrdiff_t as, const T* b, ptrdiff_t bs,
+                           ptrdiff_t n, ptrdiff_t rows, ptrdiff_t ors, ptrdiff_t ars, ptrdiff_t brs) {
+  for (ptrdiff_t r = 0; r < rows; ++r) binary_run<T, OP>(o + r * ors, os, a + r * ars, as, b + r * brs, bs, n);
+}
+
 template <typename T>
 static void binary_loop(int op, T* o, ptrdiff_t os, const T* a, ptrdiff_t as, const T* b,
-                        ptrdiff_t bs, ptrdiff_t n) {
+                        ptrdiff_t bs, ptrdiff_t n, ptrdiff_t rows, ptrdiff_t ors, ptrdiff_t ars,
+                        ptrdiff_t brs) {
   switch (op) {
-#define TG_CASE(OP) case OP: binary_loop_op<T, OP>(o, os, a, as, b, bs, n); return;
+#define TG_CASE(OP) case OP: binary_loop_op<T, OP>(o, os, a, as, b, bs, n, rows, ors, ars, brs); return;
     TG_CASE(B_ADD) TG_CASE(B_SUB) TG_CASE(B_MUL) TG_CASE(B_MAXIMUM) TG_CASE(B_MINIMUM)
     TG_CASE(B_EQ) TG_CASE(B_NE) TG_CASE(B_LT) TG_CASE(B_LE) TG_CASE(B_GT) TG_CASE(B_GE)
+    TG_CASE(B_DIV) TG_CASE(B_POW)
 #undef TG_CASE
-    case B_DIV: binary_loop_op<T, B_DIV>(o, os, a, as, b, bs, n); return;
-    case B_POW: binary_loop_op<T, B_POW>(o, os, a, as, b, bs, n); return;
   }
 }
 

@@ -72,8 +72,8 @@ void run_binary(const Layout& l, const Array* arr, int op) {
   T* o = arr[0].as<T>();
   const T* a = arr[1].as<T>();
   const T* b = arr[2].as<T>();
-  for_each_run(l, [&](const ptrdiff_t* off, const ptrdiff_t* st, ptrdiff_t n) {
-    fn(op, o + off[0], st[0], a + off[1], st[1], b + off[2], st[2], n);
+  for_each_rows(l, [&](const ptrdiff_t* off, const ptrdiff_t* st, ptrdiff_t n, const ptrdiff_t* rst, ptrdiff_t rows) {
+    fn(op, o + off[0], st[0], a + off[1], st[1], b + off[2], st[2], n, rows, rst[0], rst[1], rst[2]);
   });
 }
 
@@ -119,7 +119,7 @@ void run_binary_dense(const Array* arr, int op, ptrdiff_t a_off, ptrdiff_t b_off
   const ptrdiff_t nblocks = (total + kElementGrain - 1) / kElementGrain;
   parallel_for(nblocks, [&](ptrdiff_t b0, ptrdiff_t b1) {
     const ptrdiff_t s = b0 * kElementGrain, e = std::min(total, b1 * kElementGrain);
-    fn(op, o + s, 1, a + s, 1, b + s, 1, e - s);
+    fn(op, o + s, 1, a + s, 1, b + s, 1, e - s, 1, 0, 0, 0);
   });
 }
 

@@ -18,7 +18,7 @@ interface Plan {
 function plan(name: string, x: Tensor, dim: Dims, keepDim: boolean): Plan {
   if (typeof keepDim !== 'boolean') throw new TypeError(`${name}: keepDim must be a boolean`);
   const nd = x.ndim;
-  if (dim === undefined || dim === null) {
+  if (dim === undefined || dim === null || (Array.isArray(dim) && dim.length === 0)) {
     // Every dim (the common loss.sum() / mean()): what the general path below gives, built directly.
     const all = new Array<number>(nd);
     const ones = new Array<number>(nd);
@@ -30,21 +30,33 @@ function plan(name: string, x: Tensor, dim: Dims, keepDim: boolean): Plan {
     }
     return { dims: all, outShape: keepDim ? ones : [], keptShape: ones, count: n };
   }
-  let dims: number[];
-  if (dim === undefined || dim === null || (Array.isArray(dim) && dim.length === 0)) {
-    dims = [...Array(nd).keys()];
-  } else {
-    const list = Array.isArray(dim) ? dim : [dim];
-    dims = list.map((d) => normDim(name, d, nd, x._shape));
-    if (new Set(dims).size !== dims.length) throw new RangeError(`${name}: dim ${JSON.stringify(dim)} repeats a dim`);
-    if (nd === 0) dims = [];
+  const list = Array.isArray(dim) ? dim : [dim];
+  // Sorted and unique, without a Set: reductions run on every training step.
+  const dims: number[] = [];
+  for (const raw of list) {
+    const d = normDim(name, raw, nd, x._shape);
+    let j = dims.length;
+    while (j > 0 && dims[j - 1] > d) j--;
+    if (j > 0 && dims[j - 1] === d) throw new RangeError(`${name}: dim ${JSON.stringify(dim)} repeats a dim`);
+    dims.splice(j, 0, d);
   }
-  const red = new Set(dims);
-  const keptShape = x._shape.map((s, d) => (red.has(d) ? 1 : s));
-  const outShape = keepDim ? keptShape : x._shape.filter((_, d) => !red.has(d));
+  if (nd === 0) dims.length = 0;
+  const keptShape: number[] = [];
+  const outShape: number[] = [];
   let count = 1;
-  for (const d of dims) count *= x._shape[d];
-  return { dims: [...red].sort((a, b) => a - b), outShape, keptShape, count };
+  for (let d = 0, j = 0; d < nd; d++) {
+    const s = x._shape[d];
+    if (j < dims.length && dims[j] === d) {
+      j++;
+      count *= s;
+      keptShape.push(1);
+      if (keepDim) outShape.push(1);
+    } else {
+      keptShape.push(s);
+      outShape.push(s);
+    }
+  }
+  return { dims, outShape, keptShape, count };
 }
 
 function reduceForward(code: ReduceOp, x: Tensor, p: Plan, param = 0): Tensor {
@@ -84,6 +96,7 @@ export function sumTo(g: Tensor, shape: readonly number[]): Tensor {
   for (let d = 0; d < g.ndim; d++) {
     if (d < lead || (shape[d - lead] === 1 && g._shape[d] !== 1)) dims.push(d);
   }
+  if (dims.length === lead) return sum(g, dims, false); // only leading dims: already `shape`
   const s = dims.length ? sum(g, dims, true) : g;
   return s.reshape(shape);
 }
