@@ -18,6 +18,7 @@
 #include <cmath>
 #include <cstdint>
 #include <cstring>
+#include <limits>
 #include <type_traits>
 #include "../common.h"
 #include "vmath.h"
@@ -152,21 +153,52 @@ static double run_sum_like(const T* x, ptrdiff_t xs, ptrdiff_t n, double c) {
   return acc;
 }
 
-// Max / min (of x or |x|) in T: exact, and twice the lanes of a double accumulator for float.
+// Max / min (of x or |x|) in T: exact. Accumulators are GCC vectors of the unit's native width, so
+// that they stay in registers (plain loops over lane arrays kept them on the stack, which cost
+// more per row than the row itself at 1024 columns). The compare-and-select is exactly maxps /
+// minps (a NaN is never selected); NaNs are flagged on the side and win at the end.
 template <typename T, int K>
 static double run_extremum(const T* x, ptrdiff_t xs, ptrdiff_t n) {
+  using namespace red_detail;
+  using I = std::conditional_t<sizeof(T) == 4, int32_t, int64_t>;
+  using V = typename NativeVec<T>::type;
+  using VI = typename NativeVec<I>::type;
   constexpr bool kAbs = K == RK_ABSMAX || K == RK_ABSMIN;
-  constexpr int L = int(128 / sizeof(T));
+  constexpr bool kMax = K == RK_MAX || K == RK_ABSMAX;
+  constexpr int NL = kVecBytes / int(sizeof(T)), U = 4;
   T acc = T(identity(K));
   ptrdiff_t i = 0;
-  if (xs == 1 && n >= L) {
-    T a[L];
-    for (int k = 0; k < L; ++k) a[k] = acc;
-    for (; i + L <= n; i += L) {
-      for (int k = 0; k < L; ++k) a[k] = extremum<K>(a[k], kAbs ? std::fabs(x[i + k]) : x[i + k]);
+  if (xs == 1 && n >= U * NL) {
+    V a[U];
+    VI bad[U];
+    for (int u = 0; u < U; ++u) {
+      for (int l = 0; l < NL; ++l) a[u][l] = acc;
+      bad[u] = VI{};
     }
-    fold_lanes<K, L / 2>(a);
-    acc = a[0];
+    const VI magnitude = VI{} + (std::numeric_limits<I>::max)();  // every bit but the sign
+    for (; i + U * NL <= n; i += U * NL) {
+      for (int u = 0; u < U; ++u) {
+        V v;
+        std::memcpy(&v, x + i + u * NL, sizeof v);
+        if constexpr (kAbs) v = (V)((VI)v & magnitude);
+        a[u] = (kMax ? v > a[u] : v < a[u]) ? v : a[u];
+        bad[u] |= (VI)(v != v);
+      }
+    }
+    // Fold as a tree (a serial chain over all the lanes cost as much as a 1024-column row).
+    for (int u = 1; u < U; ++u) {
+      a[0] = (kMax ? a[u] > a[0] : a[u] < a[0]) ? a[u] : a[0];
+      bad[0] |= bad[u];
+    }
+    T lanes[NL];
+    I flags[NL];
+    std::memcpy(lanes, &a[0], sizeof lanes);
+    std::memcpy(flags, &bad[0], sizeof flags);
+    I any = 0;
+    for (int l = 0; l < NL; ++l) any |= flags[l];
+    if (any) return double(NAN);
+    fold_lanes<K, NL / 2>(lanes);
+    acc = (kMax ? lanes[0] > acc : lanes[0] < acc) ? lanes[0] : acc;
   }
   for (; i < n; ++i) acc = extremum<K>(acc, kAbs ? std::fabs(x[i * xs]) : x[i * xs]);
   return double(acc);
