@@ -12,8 +12,13 @@ import { native, type TypedArray } from './native';
 import type { DType } from './dtype';
 
 // Large fresh buffers come from mmap and fault in 4 KiB pages on first write, which costs more
-// than the write itself; transparent huge pages (2 MiB) cut that cost by about 3x at 64 MiB.
+// than the write itself (and two threads faulting at once contend in the kernel); transparent huge
+// pages (2 MiB) cut that cost by about 3x. Zeroed buffers advise their 2 MiB-aligned interior;
+// uninitialised ones of HUGE_ALIGN_MIN_BYTES and more are allocated 2 MiB larger and start on a
+// 2 MiB boundary, so that all of them can be huge pages.
 const HUGE_PAGE_MIN_BYTES = 4 << 20;
+const HUGE_ALIGN_MIN_BYTES = 2 << 20;
+const HUGE_PAGE = 2 << 20;
 // Up to 64 bytes V8 keeps a typed array inside its heap and moves it to a freshly malloc'd
 // ArrayBuffer the first time native code asks for its data pointer: these come from a zeroed slab.
 const SMALL_BYTES = 64;
@@ -78,9 +83,12 @@ export function allocateUninit(dtype: DType, n: number): TypedArray {
     }
     a = view(dtype, mediumSlab as ArrayBuffer, mediumPos, n);
     mediumPos += (bytes + 63) & ~63; // cache-line aligned, like malloc'd SIMD buffers
-  } else {
+  } else if (bytes < HUGE_ALIGN_MIN_BYTES) {
     a = view(dtype, unsafeBuffer(bytes), 0, n);
-    if (bytes >= HUGE_PAGE_MIN_BYTES) native.adviseHugePages(a);
+  } else {
+    const buf = unsafeBuffer(bytes + HUGE_PAGE);
+    const off = native.hugePageOffset(new Int32Array(buf), bytes);
+    a = view(dtype, buf, off >= 0 ? off : 0, n);
   }
   return POISON ? poison(a) : a;
 }

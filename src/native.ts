@@ -64,6 +64,7 @@ export interface NativeAddon {
   getNumThreads(): number;
   isa(): string;
   adviseHugePages(a: TypedArray): boolean;
+  hugePageOffset(a: Int32Array, bytes: number): number;
 }
 
 // Mirrors native/common.h.

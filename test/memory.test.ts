@@ -49,6 +49,19 @@ describe('tensor buffers', () => {
     }
   });
 
+  it('of 2 MiB and more (started on a huge-page boundary) hold their values too', () => {
+    const made = [600_000, 1 << 19, 3_000_001].flatMap((n, i) => [
+      { t: tg.full([n], i + 0.5), v: i + 0.5 },
+      { t: tg.full([n], -i - 1, { dtype: 'float64' }), v: -i - 1 },
+      { t: tg.full([n], 7 + i, { dtype: 'int32' }), v: 7 + i },
+    ]);
+    for (const { t, v } of made) {
+      const d = t.data();
+      expect(d.length).toBe(t.size);
+      expect(d.every((x) => x === v)).toBe(true);
+    }
+  });
+
   it('zeros() is zero after uninitialised buffers held other values', () => {
     for (let round = 0; round < 20; round++) {
       for (const n of sizes) tg.full([n], NaN).add(1); // garbage, dropped at once
@@ -89,5 +102,13 @@ describe('adviseHugePages (native)', () => {
     if (process.platform === 'linux' && (mode === 'madvise' || mode === 'always')) {
       expect(native.adviseHugePages(new Float32Array(4 << 20))).toBe(true);
     }
+    // hugePageOffset: where `bytes` can start on a 2 MiB boundary inside the buffer, or -1.
+    const hpo = native.hugePageOffset as (...a: unknown[]) => number;
+    expectError(() => hpo(new Uint8Array(16), 4), TypeError, /^hugePageOffset: array must be/);
+    expectError(() => hpo(new Int32Array(16), 65), RangeError, /^hugePageOffset: bytes/);
+    expect(hpo(new Int32Array(16), 64)).toBe(-1);
+    const big = new Int32Array((3 << 20) / 4);
+    const off = hpo(big, 1 << 20);
+    expect(off >= 0 && off < 2 << 20 && off % 16 === 0).toBe(true); // malloc aligns to 16 bytes
   });
 });
