@@ -234,7 +234,25 @@ static void cols_kind(A* acc, const T* x, ptrdiff_t rs, ptrdiff_t nrows, ptrdiff
 template <typename T, int K>
 static void rows_kind(double* out, const T* x, ptrdiff_t rs, ptrdiff_t nrows, ptrdiff_t xs,
                       ptrdiff_t n, const double* c, double cs) {
-  for (ptrdiff_t r = 0; r < nrows; ++r) {
+  ptrdiff_t r = 0;
+  if constexpr (!is_extremum<K>()) {
+    if (n < kAccLanes) {
+      // Short runs: the run loop would be one serial chain per row, so four rows advance together
+      // (each still adds its elements in order: the same result as run_sum_like).
+      for (; r + 4 <= nrows; r += 4) {
+        double a[4], cr[4];
+        for (int k = 0; k < 4; ++k) {
+          a[k] = identity(K);
+          cr[k] = c ? c[r + k] : cs;
+        }
+        const T* xr = x + r * rs;
+        for (ptrdiff_t i = 0; i < n; ++i)
+          for (int k = 0; k < 4; ++k) a[k] = step<K>(a[k], double(xr[k * rs + i * xs]), cr[k]);
+        for (int k = 0; k < 4; ++k) out[r + k] = merge<K>(out[r + k], a[k]);
+      }
+    }
+  }
+  for (; r < nrows; ++r) {
     double v;
     if constexpr (is_extremum<K>()) v = run_extremum<T, K>(x + r * rs, xs, n);
     else v = run_sum_like<T, K>(x + r * rs, xs, n, c ? c[r] : cs);

@@ -134,7 +134,10 @@ function filled(op: string, shape: readonly number[], value: number, opts: unkno
   const dtype = o.dtype ?? 'float32';
   const zero = Object.is(value, 0);
   const t = zero ? Tensor._zeros(s, dtype) : Tensor._empty(s, dtype);
-  if (!zero) t._fill(value);
+  // A new contiguous buffer: a few elements are cheaper to fill here than through a native call.
+  if (zero) return finish(t, o, op);
+  if (t.size <= 16) t._st.data.fill(value);
+  else t._fill(value);
   return finish(t, o, op);
 }
 
