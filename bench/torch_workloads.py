@@ -163,7 +163,7 @@ def overhead():
         emit(workload, threads, "time_per_op", rnd(run() * 1e9), "ns")
 
 
-BATCH, NBATCHES, STEPS, RUNS, LR = 32, 32, 5000, 3, 0.01
+BATCH, NBATCHES, STEPS, RUNS, LR = 32, 32, 5000, 5, 0.01
 
 
 def make_data(target):

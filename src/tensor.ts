@@ -13,6 +13,8 @@ export class Storage {
   version = 0;
   /** Creation order: lets backward tell the buffers an op made from older ones. */
   readonly id = storageCount++;
+  /** @internal The backward pass that owns this storage, if any (autograd/engine.ts). */
+  _owner = 0;
   constructor(readonly data: TypedArray) {}
   /** @internal The id the next storage will get. */
   static nextId(): number {

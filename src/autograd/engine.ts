@@ -12,20 +12,25 @@ interface RunOptions {
   capture?: Tensor[];
 }
 
+let visits = 0;
+
 function collect(roots: Node[]): Node[] {
-  const seen = new Set<Node>();
-  const stack = roots.slice();
-  for (const r of roots) seen.add(r);
-  while (stack.length) {
-    const n = stack.pop()!;
-    for (const e of n.edges) {
-      if (e instanceof Node && !seen.has(e)) {
-        seen.add(e);
-        stack.push(e);
+  const visit = ++visits;
+  const seen: Node[] = [];
+  for (const r of roots) {
+    if (r._visit === visit) continue;
+    r._visit = visit;
+    seen.push(r);
+  }
+  for (let k = 0; k < seen.length; k++) {
+    for (const e of seen[k].edges) {
+      if (e instanceof Node && e._visit !== visit) {
+        e._visit = visit;
+        seen.push(e);
       }
     }
   }
-  return Array.from(seen).sort((a, b) => b.seq - a.seq);
+  return seen.sort((a, b) => b.seq - a.seq);
 }
 
 // Gradients whose storage nothing outside this backward pass can reach: a leaf takes such a
@@ -33,14 +38,20 @@ function collect(roots: Node[]): Node[] {
 // nothing else references. A storage qualifies when a built-in op's backward made it (or passed on
 // one that qualified) and handed it to one input only; hooks, retained and root gradients never
 // qualify. The leaf takes it only as a whole contiguous tensor.
+let ownedRuns = 0;
+
 class Owned {
-  private readonly set = new Set<Storage>();
+  /** Storages this pass owns carry its id in `_owner` (a field, not a Set: backward runs every step). */
+  private readonly id = ++ownedRuns;
+  private has(st: Storage): boolean {
+    return st._owner === this.id;
+  }
   /** Whether g can become a leaf's .grad as it is: exclusive, and all of its storage in order. */
   canTake(g: Tensor): boolean {
-    return this.set.has(g._st) && g._off === 0 && g._st.data.length === g.size && g.isContiguous();
+    return this.has(g._st) && g._off === 0 && g._st.data.length === g.size && g.isContiguous();
   }
   drop(g: Tensor): void {
-    this.set.delete(g._st);
+    if (this.has(g._st)) g._st._owner = 0;
   }
   /** Records the gradients a node returned; `since` is Storage.nextId() before its backward ran. */
   adopt(grads: readonly (Tensor | null | undefined)[], input: Tensor, since: number, user: boolean): void {
@@ -48,18 +59,18 @@ class Owned {
       const g = grads[i];
       if (!(g instanceof Tensor)) continue;
       const st = g._st;
-      let mine = !user && (st.id >= since || (st === input._st && this.set.has(st)));
+      let mine = !user && (st.id >= since || (st === input._st && this.has(st)));
       for (let j = 0; mine && j < grads.length; j++) {
         const h = grads[j];
         if (j !== i && h instanceof Tensor && h._st === st) mine = false; // handed to two inputs
       }
-      if (mine) this.set.add(st);
-      else this.set.delete(st);
+      if (mine) st._owner = this.id;
+      else if (this.has(st)) st._owner = 0;
     }
   }
   sum(prev: Tensor, g: Tensor): Tensor {
     const s = prev.add(g);
-    this.set.add(s._st);
+    s._st._owner = this.id;
     return s;
   }
 }

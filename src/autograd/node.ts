@@ -45,6 +45,8 @@ export type BackwardFn = (ctx: OpContext, gradOut: Tensor) => (Tensor | null | u
 
 export class Node {
   readonly seq = nextSeq++;
+  /** @internal The last backward pass that visited this node (engine.ts: cheaper than a Set). */
+  _visit = 0;
   freed = false;
   /** Hooks registered on the (non-leaf) output tensor. */
   _hooks: ((g: Tensor) => Tensor | void)[] | null = null;
