@@ -40,17 +40,6 @@ struct NativeVec {
   typedef T type __attribute__((vector_size(kVecBytes)));
 };
 
-TG_VM_INLINE uint64_t bits_of(double x) {
-  uint64_t u;
-  std::memcpy(&u, &x, sizeof u);
-  return u;
-}
-TG_VM_INLINE double double_of(uint64_t u) {
-  double x;
-  std::memcpy(&x, &u, sizeof x);
-  return x;
-}
-
 // exp(d) for d <= 0 (the terms of a log-sum-exp, d = x - max): Cephes' rational approximation
 // (within 1.5 ulp of exp), branch-free so it vectorizes. Results below exp(-708) ~ 3e-308 are
 // flushed to 0, which a sum that holds exp(0) = 1 cannot see; d = -inf gives 0. (NaN d, from a
@@ -59,7 +48,7 @@ TG_VM_INLINE double exp_nonpos(double d) {
   const double t = d > -708.0 ? d : -708.0;
   const double magic = 6755399441055744.0;  // 1.5 * 2^52: adding it rounds to an integer
   const double v = t * 1.4426950408889634074 + magic;
-  const int64_t n = int64_t(bits_of(v) - bits_of(magic));
+  const int64_t n = int64_t(vm_bit_cast<uint64_t>(v) - vm_bit_cast<uint64_t>(magic));
   const double nf = v - magic;
   double r = t - nf * 6.93145751953125e-1;
   r = r - nf * 1.42860682030941723212e-6;
@@ -68,7 +57,7 @@ TG_VM_INLINE double exp_nonpos(double d) {
                         9.99999999999999999910e-1);
   const double q = ((3.00198505138664455042e-6 * rr + 2.52448340349684104192e-3) * rr +
                     2.27265548208155028766e-1) * rr + 2.00000000000000000009e0;
-  const double e = (1.0 + 2.0 * (p / (q - p))) * double_of(uint64_t(n + 1023) << 52);
+  const double e = (1.0 + 2.0 * (p / (q - p))) * vm_bit_cast<double>(uint64_t(n + 1023) << 52);
   return d > -708.0 ? e : 0.0;
 }
 

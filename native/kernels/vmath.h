@@ -16,16 +16,15 @@
 #define TG_VM_INLINE static inline
 #endif
 
-TG_VM_INLINE uint32_t vm_bits(float x) {
-  uint32_t u;
-  std::memcpy(&u, &x, sizeof u);
-  return u;
+template <typename To, typename From>
+TG_VM_INLINE To vm_bit_cast(From x) {
+  static_assert(sizeof(To) == sizeof(From), "vm_bit_cast: sizes differ");
+  To y;
+  std::memcpy(&y, &x, sizeof y);
+  return y;
 }
-TG_VM_INLINE float vm_float(uint32_t u) {
-  float x;
-  std::memcpy(&x, &u, sizeof x);
-  return x;
-}
+TG_VM_INLINE uint32_t vm_bits(float x) { return vm_bit_cast<uint32_t>(x); }
+TG_VM_INLINE float vm_float(uint32_t u) { return vm_bit_cast<float>(u); }
 // 2^k for k in [-126, 127].
 TG_VM_INLINE float vm_pow2(int32_t k) { return vm_float(uint32_t(k + 127) << 23); }
 
