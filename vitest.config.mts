@@ -16,7 +16,9 @@ function isaLevels(): string[] {
     return ['sse2'];
   }
   const has = (f: string) => new RegExp(`\\b${f}\\b`).test(flags);
-  return has('avx2') && has('fma') ? ['sse2', 'avx2'] : ['sse2'];
+  if (!(has('avx2') && has('fma'))) return ['sse2'];
+  if (['avx512f', 'avx512bw', 'avx512dq', 'avx512vl'].every(has)) return ['sse2', 'avx2', 'avx512'];
+  return ['sse2', 'avx2'];
 }
 
 const here = dirname(fileURLToPath(import.meta.url));

@@ -25,14 +25,21 @@ uint64_t xgetbv0() {
   return (uint64_t(edx) << 32) | eax;
 }
 
-bool cpu_has_avx2_fma() {
+// 0 (baseline), 1 (AVX2 + FMA) or 2 (AVX-512 F/BW/DQ/VL): what the CPU has and the OS saves.
+int cpu_level() {
   unsigned a, b, c, d;
-  if (!__get_cpuid(1, &a, &b, &c, &d)) return false;
+  if (!__get_cpuid(1, &a, &b, &c, &d)) return 0;
   const bool osxsave = c & (1u << 27), fma = c & (1u << 12), avx = c & (1u << 28);
-  if (!(osxsave && fma && avx)) return false;
-  if ((xgetbv0() & 0x6) != 0x6) return false;  // the OS saves XMM and YMM state
-  if (!__get_cpuid_count(7, 0, &a, &b, &c, &d)) return false;
-  return b & (1u << 5);
+  if (!(osxsave && fma && avx)) return 0;
+  const uint64_t xcr0 = xgetbv0();
+  if ((xcr0 & 0x6) != 0x6) return 0;  // the OS saves XMM and YMM state
+  if (!__get_cpuid_count(7, 0, &a, &b, &c, &d)) return 0;
+  if (!(b & (1u << 5))) return 0;  // AVX2
+  // AVX-512 F (16), DQ (17), BW (30), VL (31), and the OS saving opmask, ZMM0-15 upper halves
+  // and ZMM16-31 (XCR0 bits 5-7) besides XMM/YMM.
+  const unsigned need = (1u << 16) | (1u << 17) | (1u << 30) | (1u << 31);
+  if ((b & need) == need && (xcr0 & 0xe6) == 0xe6) return 2;
+  return 1;
 }
 }  // namespace
 #endif
@@ -48,8 +55,7 @@ int level_of(const std::string& name) {
 const KernelTable* choose() {
   int best = 0;
 #ifdef TG_X86
-  if (cpu_has_avx2_fma()) best = 1;
-  // AVX-512 (level 2) stays out of dispatch until a machine that has it runs the tests.
+  best = cpu_level();
 #endif
   if (const char* env = std::getenv("TAPEGRAD_ISA")) {
     if (*env) {
@@ -62,6 +68,7 @@ const KernelTable* choose() {
     }
   }
 #ifdef TG_X86
+  if (best == 2) return isa_avx512::avx512_table();
   if (best == 1) return isa_avx2::avx2_table();
 #endif
   return isa_base::base_table();

@@ -1,5 +1,5 @@
-// AVX-512 kernels. Compiled, but left out of dispatch (see dispatch.cc) until a machine with
-// AVX-512 runs the test suite on them.
+// AVX-512 F/BW/DQ/VL kernels (compiled with -mavx512f -mavx512dq -mavx512bw -mavx512vl -mfma);
+// chosen at load time when the CPU and OS allow.
 #include "isa_prelude.h"
 
 #if defined(__x86_64__) || defined(_M_X64)
