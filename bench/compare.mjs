@@ -5,7 +5,11 @@
 // (GFLOP/s, GB/s, steps/s) and PyTorch/tapegrad for time-per-op metrics, so > 1 always means tapegrad
 // is faster. The raw lines of both are printed first, tagged with "impl". Without torch: a note, exit 0.
 // BENCH_ROUNDS=n alternates n runs of each side and pairs the best values.
+// The PyTorch side runs with OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE removed from its environment (some
+// machines set them, forcing OpenBLAS onto its half-speed AVX2 kernels on AVX-512 CPUs); the first two
+// lines say which ISA tapegrad dispatched and which OpenBLAS core and ATen capability PyTorch used.
 import { spawnSync } from 'node:child_process';
+import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -29,9 +33,14 @@ for (const g of groups) {
   }
 }
 
+const torchEnv = { ...process.env };
+delete torchEnv.OPENBLAS_CORETYPE;
+delete torchEnv.OPENBLAS_L2_SIZE;
+
 let failed = 0;
 function run(impl, cmd, args, env) {
-  const r = spawnSync(cmd, args, { env: { ...process.env, ...env }, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 26 });
+  const base = impl === 'torch' ? torchEnv : process.env;
+  const r = spawnSync(cmd, args, { env: { ...base, ...env }, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 26 });
   if (r.status !== 0) {
     failed++;
     console.error(`compare: ${impl} ${args.join(' ')} failed (status ${r.status}${r.signal ? `, ${r.signal}` : ''})`);
@@ -52,6 +61,11 @@ function run(impl, cmd, args, env) {
   }
   return rows;
 }
+
+const { backendInfo } = createRequire(import.meta.url)('../dist/index.js');
+const info = backendInfo();
+console.log(JSON.stringify({ backend: 'tapegrad', version: info.version, isa: info.isa, threads: info.threads, addon: info.addon }));
+run('torch', PYTHON, [join(here, 'torch_workloads.py'), 'backend']);
 
 const key = (r) => `${r.workload}\u0000${r.threads}\u0000${r.metric}`;
 

@@ -306,8 +306,28 @@ def mlp_train():
     emit("W2-mlp-adam", 2, "peak_rss", rnd(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024), "MiB")
 
 
+def backend():
+    """What this side ran on: OpenBLAS's kernel core (OPENBLAS_CORETYPE=Haswell would force AVX2
+    on an AVX-512 CPU) and ATen's CPU capability."""
+    core = None
+    if _openblas is not None:
+        try:
+            _openblas.openblas_get_corename.restype = ctypes.c_char_p
+            core = _openblas.openblas_get_corename().decode()
+        except AttributeError:
+            pass
+    capability = next((line.split(":", 1)[1].strip() for line in torch.__config__.show().splitlines()
+                       if "CPU capability usage" in line), None)
+    print(json.dumps({"backend": "torch", "version": torch.__version__, "openblas_core": core,
+                      "cpu_capability": capability,
+                      "OPENBLAS_CORETYPE": os.environ.get("OPENBLAS_CORETYPE")}), flush=True)
+
+
 GROUPS = {"gemm": gemm, "elementwise": elementwise, "overhead": overhead, "tiny": tiny, "cnn": cnn, "mlp": mlp_train, "reduce": reduce}
 
 if __name__ == "__main__":
+    if sys.argv[1:] == ["backend"]:
+        backend()
+        sys.exit(0)
     for g in sys.argv[1:] or list(GROUPS):
         GROUPS[g]()

@@ -5,16 +5,17 @@
 // Templated on the register tile (MR x NR); each ISA unit picks a tile that fits its registers.
 // This header is included inside each ISA unit's namespace, after isa_prelude.h has included the
 // standard headers at global scope: it must not include any header that the prelude has not
-// (so no <immintrin.h>; the AVX2 kernel uses GCC/Clang vector extensions and builtins instead).
+// (isa_prelude.h includes <immintrin.h> at global scope on x86).
 //
-// - Portable path (x86 baseline unit, AVX-512 unit, other architectures): plain C++
-//   micro-kernel relying on auto-vectorisation.
+// - Portable path (x86 baseline unit, other architectures): plain C++ micro-kernel relying on
+//   auto-vectorisation.
 // - NEON path (arm64 baseline unit, tile 8x12 for float or 8x6 for double): gemm_neon.h, an
 //   explicit lane-broadcast FMA micro-kernel on the portable packing and blocking.
-// - AVX2+FMA path (units compiled with -mavx2 -mfma whose tile is 6x16 for float or 6x8 for
-//   double): an explicit 12-accumulator FMA micro-kernel, edge tiles through masked loads/stores
-//   (the same arithmetic as full tiles), contiguous fast paths in packing, and a direct path for
-//   small problems that skips packing A (and B when it is row-major).
+// - SIMD path (namespace gemm_simd), in the AVX2+FMA unit (tile 6x16 float / 6x8 double, YMM)
+//   and the AVX-512 unit (tile 12x32 float / 12x16 double, ZMM): an explicit FMA micro-kernel
+//   of MR x 2 vectors (12 or 24 accumulators), edge tiles through masked loads/stores (the same
+//   arithmetic as full tiles), packing through 256-bit register transposes, and a direct path
+//   for small problems that skips packing A (and B when it is row-major).
 //
 // The result depends only on (m, n, k), the operands and their strides, never on the thread
 // count: the caller (kernels/linalg.cc) splits M and N into fixed blocks, never K.
@@ -225,13 +226,13 @@ static void gemm_portable(ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, T alpha, const 
 }  // namespace gemm_detail
 
 #if defined(__AVX2__) && defined(__FMA__)
-#define TG_GEMM_AVX2 1
+#define TG_GEMM_SIMD 1
 #if defined(__has_builtin)
 #if __has_builtin(__builtin_shufflevector)
 #define TG_GEMM_SHUFFLE 1
 #endif
 #endif
-namespace gemm_avx2 {
+namespace gemm_simd {
 using gemm_detail::aligned_buffer;
 
 typedef float v8f __attribute__((vector_size(32)));
@@ -247,8 +248,9 @@ typedef long long v4l __attribute__((vector_size(32)));
 static TG_INLINE void prefetch_l1(const void* p) { __asm__ volatile("prefetcht0 (%0)" : : "r"(p)); }
 static TG_INLINE void prefetch_l2(const void* p) { __asm__ volatile("prefetcht1 (%0)" : : "r"(p)); }
 
-template <typename T> struct Vec;
-template <> struct Vec<float> {
+// 256-bit vectors: the AVX2 unit's compute vector, and every unit's packing transposes.
+template <typename T> struct Vec256;
+template <> struct Vec256<float> {
   typedef v8f V;
   typedef v8i M;
   static constexpr int L = 8;
@@ -297,6 +299,7 @@ template <> struct Vec<float> {
     o[6] = __builtin_shufflevector(u2, u6, 4, 5, 6, 7, 12, 13, 14, 15);
     o[7] = __builtin_shufflevector(u3, u7, 4, 5, 6, 7, 12, 13, 14, 15);
   }
+  static TG_INLINE void transposeL(const V r[8], V o[8]) { transpose8(r, o); }
   // out[q * os + j] = src[j * ss + q] for q, j < 8.
   static TG_INLINE void transpose(const float* src, ptrdiff_t ss, float* out, ptrdiff_t os) {
     V r[8], o[8];
@@ -306,19 +309,9 @@ template <> struct Vec<float> {
 #pragma GCC unroll 8
     for (int q = 0; q < 8; ++q) store(out + q * os, o[q]);
   }
-  // out[q * 6 + i] = src[i * ss + q] for i < 6, q < 8, writing 2 values past out[47].
-  static TG_INLINE void pack6(const float* src, ptrdiff_t ss, float* out) {
-    V r[8], o[8];
-#pragma GCC unroll 8
-    for (int j = 0; j < 6; ++j) r[j] = load(src + j * ss);
-    r[6] = r[7] = V{};
-    transpose8(r, o);
-#pragma GCC unroll 8
-    for (int q = 0; q < 8; ++q) store(out + q * 6, o[q]);
-  }
 #endif
 };
-template <> struct Vec<double> {
+template <> struct Vec256<double> {
   typedef v4d V;
   typedef v4l M;
   static constexpr int L = 4;
@@ -350,6 +343,7 @@ template <> struct Vec<double> {
     o[2] = __builtin_shufflevector(t0, t2, 2, 3, 6, 7);
     o[3] = __builtin_shufflevector(t1, t3, 2, 3, 6, 7);
   }
+  static TG_INLINE void transposeL(const V r[4], V o[4]) { transpose4(r[0], r[1], r[2], r[3], o); }
   // out[q * os + j] = src[j * ss + q] for q, j < 4.
   static TG_INLINE void transpose(const double* src, ptrdiff_t ss, double* out, ptrdiff_t os) {
     V o[4];
@@ -357,30 +351,56 @@ template <> struct Vec<double> {
 #pragma GCC unroll 4
     for (int q = 0; q < 4; ++q) store(out + q * os, o[q]);
   }
-  // out[q * 6 + i] = src[i * ss + q] for i < 6, q < 4, writing 2 values past out[23].
-  static TG_INLINE void pack6(const double* src, ptrdiff_t ss, double* out) {
-    V lo[4], hi[4];
-    transpose4(load(src), load(src + ss), load(src + 2 * ss), load(src + 3 * ss), lo);
-    transpose4(load(src + 4 * ss), load(src + 5 * ss), V{}, V{}, hi);
-#pragma GCC unroll 4
-    for (int q = 0; q < 4; ++q) {
-      store(out + q * 6, lo[q]);
-      store(out + q * 6 + 4, hi[q]);
-    }
-  }
 #endif
 };
+
+#ifdef __AVX512F__
+// 512-bit vectors with opmask edges (the AVX-512 unit's compute vector).
+template <typename T> struct Vec512;
+template <> struct Vec512<float> {
+  typedef __m512 V;
+  typedef __mmask16 M;
+  static constexpr int L = 16;
+  static TG_INLINE V load(const float* p) { return _mm512_loadu_ps(p); }
+  static TG_INLINE void store(float* p, V x) { _mm512_storeu_ps(p, x); }
+  static TG_INLINE V set1(float x) { return _mm512_set1_ps(x); }
+  static TG_INLINE V fma(V a, V b, V c) { return _mm512_fmadd_ps(a, b, c); }
+  static TG_INLINE M mask(ptrdiff_t n) {
+    return n <= 0 ? M(0) : n >= L ? M(0xffff) : M((1u << n) - 1);
+  }
+  static TG_INLINE V maskload(const float* p, M m) { return _mm512_maskz_loadu_ps(m, p); }
+  static TG_INLINE void maskstore(float* p, M m, V x) { _mm512_mask_storeu_ps(p, m, x); }
+};
+template <> struct Vec512<double> {
+  typedef __m512d V;
+  typedef __mmask8 M;
+  static constexpr int L = 8;
+  static TG_INLINE V load(const double* p) { return _mm512_loadu_pd(p); }
+  static TG_INLINE void store(double* p, V x) { _mm512_storeu_pd(p, x); }
+  static TG_INLINE V set1(double x) { return _mm512_set1_pd(x); }
+  static TG_INLINE V fma(V a, V b, V c) { return _mm512_fmadd_pd(a, b, c); }
+  static TG_INLINE M mask(ptrdiff_t n) {
+    return n <= 0 ? M(0) : n >= L ? M(0xff) : M((1u << n) - 1);
+  }
+  static TG_INLINE V maskload(const double* p, M m) { return _mm512_maskz_loadu_pd(m, p); }
+  static TG_INLINE void maskstore(double* p, M m, V x) { _mm512_mask_storeu_pd(p, m, x); }
+};
+template <typename T> using Vec = Vec512<T>;
+#else
+template <typename T> using Vec = Vec256<T>;
+#endif
 
 // The kc x NR strip of a column-major B (element (p, j) at b[j * csb + p], all NR columns
 // present) into out[p * NR + j], through L x L register transposes.
 template <typename T, int NR>
 static void pack_strip_cm(const T* b, ptrdiff_t csb, ptrdiff_t kc, T* out) {
-  constexpr int L = Vec<T>::L;
+  constexpr int L = Vec256<T>::L;
+  static_assert(NR % L == 0, "whole 256-bit transposes");
   ptrdiff_t p = 0;
 #ifdef TG_GEMM_SHUFFLE
   for (; p + L <= kc; p += L) {
 #pragma GCC unroll 4
-    for (int j0 = 0; j0 < NR; j0 += L) Vec<T>::transpose(b + j0 * csb + p, csb, out + p * NR + j0, NR);
+    for (int j0 = 0; j0 < NR; j0 += L) Vec256<T>::transpose(b + j0 * csb + p, csb, out + p * NR + j0, NR);
   }
 #endif
   for (; p < kc; ++p)
@@ -411,13 +431,15 @@ static void pack_b(const T* b, ptrdiff_t rsb, ptrdiff_t csb, ptrdiff_t kc, ptrdi
 }
 
 // A block (mc x kc) into MR-row micro-panels out[panel][p][i] (rows past mc zero). Row-major A
-// goes through L x L register transposes whose stores overlap: each writes L values where MR are
-// due, and the extra ones are overwritten by the next store, so out needs L elements of slack.
+// goes through 256-bit L x L register transposes of groups of L rows (the last group padded with
+// zero rows) whose stores overlap: the last group of each k step writes up to L - 1 values past
+// it, which the next k step's stores overwrite, so out needs L elements of slack.
 template <typename T, int MR>
 static void pack_a(const T* a, ptrdiff_t rsa, ptrdiff_t csa, ptrdiff_t mc, ptrdiff_t kc, T* out) {
 #ifdef TG_GEMM_SHUFFLE
-  constexpr int L = Vec<T>::L;
-  static_assert(MR == 6 && (L == 8 || L == 4), "written for 6-row panels");
+  typedef Vec256<T> H;
+  typedef typename H::V HV;
+  constexpr int L = H::L, G = (MR + L - 1) / L;
   if (csa == 1) {
     for (ptrdiff_t i0 = 0; i0 < mc; i0 += MR) {
       const ptrdiff_t mr = std::min<ptrdiff_t>(MR, mc - i0);
@@ -428,7 +450,20 @@ static void pack_a(const T* a, ptrdiff_t rsa, ptrdiff_t csa, ptrdiff_t mc, ptrdi
         continue;
       }
       ptrdiff_t p = 0;
-      for (; p + L <= kc; p += L) Vec<T>::pack6(ap + p, rsa, out + p * MR);
+      for (; p + L <= kc; p += L) {
+        HV o[G][L];
+#pragma GCC unroll 4
+        for (int g = 0; g < G; ++g) {
+          HV r[L];
+#pragma GCC unroll 8
+          for (int j = 0; j < L; ++j) r[j] = g * L + j < MR ? H::load(ap + (g * L + j) * rsa + p) : HV{};
+          H::transposeL(r, o[g]);
+        }
+#pragma GCC unroll 8
+        for (int q = 0; q < L; ++q)
+#pragma GCC unroll 4
+          for (int g = 0; g < G; ++g) H::store(out + (p + q) * MR + g * L, o[g][q]);
+      }
       for (; p < kc; ++p)
         for (int i = 0; i < MR; ++i) out[p * MR + i] = ap[i * rsa + p];
       out += kc * MR;
@@ -457,14 +492,14 @@ static TG_INLINE void tile(ptrdiff_t k, const T* __restrict a, ptrdiff_t rsa, pt
   static_assert(NV == 1 || NV == 2, "one or two vectors of columns");
   static_assert(!COPYB || NV == 2, "COPYB copies whole micro-panels");
   if (k >= 64) {
-#pragma GCC unroll 8
+#pragma GCC unroll 16
     for (int i = 0; i < M; ++i) {
       prefetch_l1(c + i * rsc);
       prefetch_l1(c + i * rsc + NV * L - 1);
     }
   }
   V c0[M], c1[M];
-#pragma GCC unroll 8
+#pragma GCC unroll 16
   for (int i = 0; i < M; ++i) {
     c0[i] = V{};
     c1[i] = V{};
@@ -481,7 +516,7 @@ static TG_INLINE void tile(ptrdiff_t k, const T* __restrict a, ptrdiff_t rsa, pt
       W::store(bcopy + L, b1);
       bcopy += NR;
     }
-#pragma GCC unroll 8
+#pragma GCC unroll 16
     for (int i = 0; i < M; ++i) {
       const V ai = W::set1(a[i * ars]);
       c0[i] = W::fma(ai, b0, c0[i]);
@@ -492,7 +527,7 @@ static TG_INLINE void tile(ptrdiff_t k, const T* __restrict a, ptrdiff_t rsa, pt
   }
   const V va = W::set1(alpha), vb = W::set1(beta);
   if (nr == NV * L) {
-#pragma GCC unroll 8
+#pragma GCC unroll 16
     for (int i = 0; i < M; ++i) {
       if (i >= mrows) break;
       T* cr = c + i * rsc;
@@ -507,7 +542,7 @@ static TG_INLINE void tile(ptrdiff_t k, const T* __restrict a, ptrdiff_t rsa, pt
     }
   } else {
     const typename W::M m0 = W::mask(nr), m1 = W::mask(nr - L);
-#pragma GCC unroll 8
+#pragma GCC unroll 16
     for (int i = 0; i < M; ++i) {
       if (i >= mrows) break;
       T* cr = c + i * rsc;
@@ -542,20 +577,18 @@ static void tile_copy_b(ptrdiff_t k, const T* a, const T* b, ptrdiff_t rsb, T* b
                                         2 * Vec<T>::L, bcopy);
 }
 
-// Strided A (rows past m are never read, so the row count is a template argument).
-template <typename T, int MR, bool PB, int NV>
+// Strided A (rows past m are never read, so the row count M = mr is a template argument).
+template <typename T, int MR, bool PB, int NV, int M = MR>
 static void tile_strided_a_nv(ptrdiff_t mr, ptrdiff_t k, const T* a, ptrdiff_t rsa, ptrdiff_t csa,
                               const T* b, ptrdiff_t rsb, T* c, ptrdiff_t rsc, T alpha, T beta,
                               ptrdiff_t nr) {
-  static_assert(MR == 6, "strided-A tiles are written for MR == 6");
-  switch (mr) {
-    case 6: tile<T, MR, 6, false, PB, NV>(k, a, rsa, csa, b, rsb, c, rsc, alpha, beta, 6, nr); break;
-    case 5: tile<T, MR, 5, false, PB, NV>(k, a, rsa, csa, b, rsb, c, rsc, alpha, beta, 5, nr); break;
-    case 4: tile<T, MR, 4, false, PB, NV>(k, a, rsa, csa, b, rsb, c, rsc, alpha, beta, 4, nr); break;
-    case 3: tile<T, MR, 3, false, PB, NV>(k, a, rsa, csa, b, rsb, c, rsc, alpha, beta, 3, nr); break;
-    case 2: tile<T, MR, 2, false, PB, NV>(k, a, rsa, csa, b, rsb, c, rsc, alpha, beta, 2, nr); break;
-    default: tile<T, MR, 1, false, PB, NV>(k, a, rsa, csa, b, rsb, c, rsc, alpha, beta, 1, nr); break;
+  if constexpr (M > 1) {
+    if (mr < M) {
+      tile_strided_a_nv<T, MR, PB, NV, M - 1>(mr, k, a, rsa, csa, b, rsb, c, rsc, alpha, beta, nr);
+      return;
+    }
   }
+  tile<T, MR, M, false, PB, NV>(k, a, rsa, csa, b, rsb, c, rsc, alpha, beta, M, nr);
 }
 template <typename T, int MR, bool PB>
 static void tile_strided_a(ptrdiff_t mr, ptrdiff_t k, const T* a, ptrdiff_t rsa, ptrdiff_t csa,
@@ -706,7 +739,7 @@ static void gemm(ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, T alpha, const T* a, ptr
     gemm_packed<T, MR, NR>(m, n, k, alpha, a, rsa, csa, b, rsb, csb, beta, c, rsc);
 }
 #undef TG_INLINE
-}  // namespace gemm_avx2
+}  // namespace gemm_simd
 #endif
 
 #if defined(__aarch64__) && defined(__ARM_NEON)
@@ -714,11 +747,11 @@ static void gemm(ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, T alpha, const T* a, ptr
 #include "gemm_neon.h"
 #endif
 
-// Whether this unit's tile has the explicit AVX2+FMA kernel.
+// Whether this unit's tile has the explicit SIMD kernel (MR rows x 2 compute vectors).
 template <typename T, int MR, int NR>
-struct gemm_has_avx2_kernel {
-#ifdef TG_GEMM_AVX2
-  static constexpr bool value = MR == 6 && NR == 2 * 32 / int(sizeof(T));
+struct gemm_has_simd_kernel {
+#ifdef TG_GEMM_SIMD
+  static constexpr bool value = NR == 2 * gemm_simd::Vec<T>::L && MR >= 4 && MR <= 14;
 #else
   static constexpr bool value = false;
 #endif
@@ -733,9 +766,9 @@ static void gemm_blocked(ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, T alpha, const T
     gemm_detail::scale_c(m, n, beta, c, rsc);
     return;
   }
-#ifdef TG_GEMM_AVX2
-  if constexpr (gemm_has_avx2_kernel<T, MR, NR>::value) {
-    gemm_avx2::gemm<T, MR, NR>(m, n, k, alpha, a, rsa, csa, b, rsb, csb, beta, c, rsc);
+#ifdef TG_GEMM_SIMD
+  if constexpr (gemm_has_simd_kernel<T, MR, NR>::value) {
+    gemm_simd::gemm<T, MR, NR>(m, n, k, alpha, a, rsa, csa, b, rsb, csb, beta, c, rsc);
     return;
   }
 #endif

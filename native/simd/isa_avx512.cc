@@ -5,9 +5,10 @@
 #if defined(__x86_64__) || defined(_M_X64)
 #define TG_ISA_NAME "avx512"
 #define TG_ISA_FN avx512_table
-#define TG_MR_F32 8
+// GEMM tiles: 12 rows x 2 ZMM vectors, 24 of the 32 registers accumulating.
+#define TG_MR_F32 12
 #define TG_NR_F32 32
-#define TG_MR_F64 8
+#define TG_MR_F64 12
 #define TG_NR_F64 16
 
 namespace tg {
