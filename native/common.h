@@ -36,6 +36,20 @@ enum RedKind : int {
 
 struct UnaryParams { double a = 0, b = 0; };
 
+// Optimizer kinds (mirrored in src/native.ts, OptimKind); hyperparameter layouts are listed with
+// each loop in kernels/optim_loops.h.
+enum OptimKind : int { O_SGD, O_ADAGRAD, O_RMSPROP, O_ADADELTA, O_ADAM, O_ADAMAX, O_NADAM, O_COUNT };
+
+// A parameter, its gradient and up to three state buffers, updated in place.
+template <typename T>
+struct OptimBufs {
+  T* p;
+  const T* g;
+  T* s0;
+  T* s1;
+  T* s2;
+};
+
 // 1-D strided loops: each ISA unit provides one per (op, dtype).
 template <typename T>
 using UnaryFn = void (*)(int op, T* y, ptrdiff_t ys, const T* x, ptrdiff_t xs, ptrdiff_t n,
@@ -57,6 +71,10 @@ using GemmFn = void (*)(ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, T alpha, const T*
 // Sum of a strided run, accumulated in double for accuracy.
 template <typename T>
 using SumFn = double (*)(const T* x, ptrdiff_t xs, ptrdiff_t n);
+
+// The update of elements [s, e) of one parameter by optimizer `kind` with hyperparameters hp.
+template <typename T>
+using OptimFn = void (*)(int kind, const OptimBufs<T>& b, ptrdiff_t s, ptrdiff_t e, const double* hp);
 
 // Reduction loops (native/kernels/reduce_loops.h). The cols loops take w <= kReduceMaxCols.
 constexpr ptrdiff_t kReduceMaxCols = 1024;
@@ -96,6 +114,8 @@ struct KernelTable {
   SumFn<double> sum_f64;
   ReduceFns<float> reduce_f32;
   ReduceFns<double> reduce_f64;
+  OptimFn<float> optim_f32;
+  OptimFn<double> optim_f64;
 };
 
 const KernelTable& kernels();
@@ -108,6 +128,7 @@ template <> struct Sel<float> {
   static GemmFn<float> gemm() { return kernels().gemm_f32; }
   static SumFn<float> sum() { return kernels().sum_f32; }
   static const ReduceFns<float>& reduce() { return kernels().reduce_f32; }
+  static OptimFn<float> optim() { return kernels().optim_f32; }
 };
 template <> struct Sel<double> {
   static UnaryFn<double> unary() { return kernels().unary_f64; }
@@ -116,6 +137,7 @@ template <> struct Sel<double> {
   static GemmFn<double> gemm() { return kernels().gemm_f64; }
   static SumFn<double> sum() { return kernels().sum_f64; }
   static const ReduceFns<double>& reduce() { return kernels().reduce_f64; }
+  static OptimFn<double> optim() { return kernels().optim_f64; }
 };
 template <> struct Sel<int32_t> {
   static BinaryFn<int32_t> binary() { return kernels().binary_i32; }

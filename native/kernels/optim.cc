@@ -1,7 +1,6 @@
 // Optimizer updates: one call per parameter tensor reads the gradient and updates the parameter and
-// its state buffers in place, in one fused pass. Each rule follows PyTorch 1.13's single-tensor
-// (foreach=False) implementation operation by operation: Python-double hyperparameters are combined
-// in double (here or in TypeScript) and cast to the parameter dtype where PyTorch casts them.
+// its state buffers in place, in one fused pass of the unit's loop (kernels/optim_loops.h, in the
+// per-ISA kernel table). This file validates the arguments and splits the work into fixed blocks.
 #include <algorithm>
 #include <cmath>
 #include <cstring>
@@ -11,19 +10,8 @@
 #include "../validate.h"
 #include "exports.h"
 
-#if defined(__SSE2__) || defined(_M_X64)
-#include <emmintrin.h>
-#define TG_PACKED_SQRT 1
-#elif defined(__aarch64__) && defined(__ARM_NEON)
-#include <arm_neon.h>
-#define TG_PACKED_SQRT 1
-#endif
-
 namespace tg {
 namespace {
-
-// Mirrored in src/native.ts (OptimKind). Hyperparameter layouts are listed with each kernel.
-enum OptimKind : int { O_SGD, O_ADAGRAD, O_RMSPROP, O_ADADELTA, O_ADAM, O_ADAMAX, O_NADAM, O_COUNT };
 
 struct KindInfo {
   const char* name;
@@ -34,284 +22,11 @@ constexpr KindInfo kKinds[O_COUNT] = {
 };
 
 template <typename T>
-struct Bufs {
-  T* p;
-  const T* g;
-  T* s0;
-  T* s1;
-  T* s2;
-};
-
-// The loops are plain contiguous loops left to the auto-vectorizer, except square roots: under
-// errno semantics (the default) a sqrt is a call with a side effect, which stops vectorization.
-// So the rules that need one run in chunks that stay in L1: a loop writes the sqrt arguments to
-// a local array, sqrt_inplace takes their roots with packed (correctly rounded) instructions,
-// and a second loop finishes the update.
-constexpr ptrdiff_t kChunk = 256;
-
-#if defined(__SSE2__) || defined(_M_X64)
-inline void sqrt_16_bytes(float* x) { _mm_storeu_ps(x, _mm_sqrt_ps(_mm_loadu_ps(x))); }
-inline void sqrt_16_bytes(double* x) { _mm_storeu_pd(x, _mm_sqrt_pd(_mm_loadu_pd(x))); }
-#elif defined(__aarch64__) && defined(__ARM_NEON)
-inline void sqrt_16_bytes(float* x) { vst1q_f32(x, vsqrtq_f32(vld1q_f32(x))); }
-inline void sqrt_16_bytes(double* x) { vst1q_f64(x, vsqrtq_f64(vld1q_f64(x))); }
-#endif
-
-template <typename T>
-inline void sqrt_inplace(T* x, ptrdiff_t n) {
-  ptrdiff_t i = 0;
-#ifdef TG_PACKED_SQRT
-  constexpr ptrdiff_t lanes = 16 / sizeof(T);
-  for (; i + lanes <= n; i += lanes) sqrt_16_bytes(x + i);
-#endif
-  for (; i < n; ++i) x[i] = std::sqrt(x[i]);
-}
-
-// Adam's moving averages of d and d * d (Adam, NAdam); returns the new second moment.
-template <typename T>
-inline T update_moments(T& m1, T& m2, T d, T b1, T b1c, T b2, T b2c) {
-  const T m = m1 * b1 + b1c * d;
-  const T v = m2 * b2 + b2c * d * d;
-  m1 = m;
-  m2 = v;
-  return v;
-}
-
-// The gradient as PyTorch's rules see it: negated when maximizing, then plus weightDecay * param.
-template <typename T>
-inline T effective_grad(T g, T p, bool maximize, bool decay, T wd) {
-  g = maximize ? -g : g;
-  return decay ? g + wd * p : g;
-}
-
-// hp: lr, weightDecay, momentum, dampening, nesterov, maximize, fresh (momentum buffer not yet set)
-template <typename T>
-void sgd(const Bufs<T>& b, ptrdiff_t s, ptrdiff_t e, const double* hp) {
-  const T neg_lr = T(-hp[0]), wd = T(hp[1]), mom = T(hp[2]), damp1 = T(1 - hp[3]);
-  const bool decay = hp[1] != 0, nesterov = hp[4] != 0, maximize = hp[5] != 0, fresh = hp[6] != 0;
-  T* __restrict p = b.p;
-  const T* __restrict g = b.g;
-  if (hp[2] == 0) {
-    for (ptrdiff_t i = s; i < e; ++i) p[i] = p[i] + neg_lr * effective_grad(g[i], p[i], maximize, decay, wd);
-    return;
-  }
-  T* __restrict buf = b.s0;
-  if (fresh) {
-    for (ptrdiff_t i = s; i < e; ++i) {
-      const T d = effective_grad(g[i], p[i], maximize, decay, wd);
-      buf[i] = d;
-      p[i] = p[i] + neg_lr * (nesterov ? d + mom * d : d);
-    }
-  } else {
-    for (ptrdiff_t i = s; i < e; ++i) {
-      const T d = effective_grad(g[i], p[i], maximize, decay, wd);
-      const T m = buf[i] * mom + damp1 * d;
-      buf[i] = m;
-      p[i] = p[i] + neg_lr * (nesterov ? d + mom * m : m);
-    }
-  }
-}
-
-// hp: clr (lr / (1 + (step - 1) * lrDecay)), weightDecay, eps, maximize; s0 sum
-template <typename T>
-void adagrad(const Bufs<T>& b, ptrdiff_t s, ptrdiff_t e, const double* hp) {
-  const T neg_clr = T(-hp[0]), wd = T(hp[1]), eps = T(hp[2]);
-  const bool decay = hp[1] != 0, maximize = hp[3] != 0;
-  T r[kChunk];
-  for (ptrdiff_t c = s; c < e; c += kChunk) {
-    const ptrdiff_t n = std::min(kChunk, e - c);
-    T* __restrict p = b.p + c;
-    const T* __restrict g = b.g + c;
-    T* __restrict sum = b.s0 + c;
-    for (ptrdiff_t i = 0; i < n; ++i) {
-      const T d = effective_grad(g[i], p[i], maximize, decay, wd);
-      const T acc = sum[i] + d * d;
-      sum[i] = acc;
-      r[i] = acc;
-    }
-    sqrt_inplace(r, n);
-    for (ptrdiff_t i = 0; i < n; ++i) {
-      const T d = effective_grad(g[i], p[i], maximize, decay, wd);
-      p[i] = p[i] + neg_clr * d / (r[i] + eps);
-    }
-  }
-}
-
-// hp: lr, alpha, eps, weightDecay, momentum, centered, maximize
-// s0 squareAvg, s1 gradAvg (centered), s2 momentumBuffer (momentum > 0)
-template <typename T>
-void rmsprop(const Bufs<T>& b, ptrdiff_t s, ptrdiff_t e, const double* hp) {
-  const T neg_lr = T(-hp[0]), alpha = T(hp[1]), alpha1 = T(1 - hp[1]), eps = T(hp[2]), wd = T(hp[3]),
-          mom = T(hp[4]);
-  const bool decay = hp[3] != 0, with_momentum = hp[4] > 0, centered = hp[5] != 0, maximize = hp[6] != 0;
-  T r[kChunk];
-  for (ptrdiff_t c = s; c < e; c += kChunk) {
-    const ptrdiff_t n = std::min(kChunk, e - c);
-    T* __restrict p = b.p + c;
-    const T* __restrict g = b.g + c;
-    T* __restrict sq = b.s0 + c;
-    if (centered) {
-      T* __restrict ga = b.s1 + c;
-      for (ptrdiff_t i = 0; i < n; ++i) {
-        const T d = effective_grad(g[i], p[i], maximize, decay, wd);
-        const T v = sq[i] * alpha + alpha1 * d * d;
-        const T m = ga[i] * alpha + alpha1 * d;
-        sq[i] = v;
-        ga[i] = m;
-        r[i] = v + -m * m;
-      }
-    } else {
-      for (ptrdiff_t i = 0; i < n; ++i) {
-        const T d = effective_grad(g[i], p[i], maximize, decay, wd);
-        const T v = sq[i] * alpha + alpha1 * d * d;
-        sq[i] = v;
-        r[i] = v;
-      }
-    }
-    sqrt_inplace(r, n);
-    if (with_momentum) {
-      T* __restrict buf = b.s2 + c;
-      for (ptrdiff_t i = 0; i < n; ++i) {
-        const T d = effective_grad(g[i], p[i], maximize, decay, wd);
-        const T u = buf[i] * mom + d / (r[i] + eps);
-        buf[i] = u;
-        p[i] = p[i] + neg_lr * u;
-      }
-    } else {
-      for (ptrdiff_t i = 0; i < n; ++i) {
-        const T d = effective_grad(g[i], p[i], maximize, decay, wd);
-        p[i] = p[i] + neg_lr * d / (r[i] + eps);
-      }
-    }
-  }
-}
-
-// hp: lr, rho, eps, weightDecay, maximize; s0 squareAvg, s1 accDelta
-template <typename T>
-void adadelta(const Bufs<T>& b, ptrdiff_t s, ptrdiff_t e, const double* hp) {
-  const T neg_lr = T(-hp[0]), rho = T(hp[1]), rho1 = T(1 - hp[1]), eps = T(hp[2]), wd = T(hp[3]);
-  const bool decay = hp[3] != 0, maximize = hp[4] != 0;
-  T r[2 * kChunk];
-  for (ptrdiff_t c = s; c < e; c += kChunk) {
-    const ptrdiff_t n = std::min(kChunk, e - c);
-    T* __restrict p = b.p + c;
-    const T* __restrict g = b.g + c;
-    T* __restrict sq = b.s0 + c;
-    T* __restrict acc = b.s1 + c;
-    T* __restrict std_ = r;
-    T* __restrict rms = r + kChunk;
-    for (ptrdiff_t i = 0; i < n; ++i) {
-      const T d = effective_grad(g[i], p[i], maximize, decay, wd);
-      const T v = sq[i] * rho + rho1 * d * d;
-      sq[i] = v;
-      std_[i] = v + eps;
-      rms[i] = acc[i] + eps;
-    }
-    sqrt_inplace(std_, n);
-    sqrt_inplace(rms, n);
-    for (ptrdiff_t i = 0; i < n; ++i) {
-      const T d = effective_grad(g[i], p[i], maximize, decay, wd);
-      const T delta = rms[i] / std_[i] * d;
-      acc[i] = acc[i] * rho + rho1 * delta * delta;
-      p[i] = p[i] + neg_lr * delta;
-    }
-  }
-}
-
-// hp: lr, beta1, beta2, eps, weightDecay, amsgrad, maximize, decoupled (AdamW), stepSize
-// (lr / biasCorrection1), sqrt(biasCorrection2); s0 expAvg, s1 expAvgSq, s2 maxExpAvgSq (amsgrad)
-template <typename T>
-void adam(const Bufs<T>& b, ptrdiff_t s, ptrdiff_t e, const double* hp) {
-  const T b1 = T(hp[1]), b1c = T(1 - hp[1]), b2 = T(hp[2]), b2c = T(1 - hp[2]), eps = T(hp[3]),
-          wd = T(hp[4]), shrink = T(1 - hp[0] * hp[4]), neg_step = T(-hp[8]), bc2_sqrt = T(hp[9]);
-  const bool amsgrad = hp[5] != 0, maximize = hp[6] != 0, decoupled = hp[7] != 0;
-  const bool decay = !decoupled && hp[4] != 0;
-  T r[kChunk];
-  for (ptrdiff_t c = s; c < e; c += kChunk) {
-    const ptrdiff_t n = std::min(kChunk, e - c);
-    T* __restrict p = b.p + c;
-    const T* __restrict g = b.g + c;
-    T* __restrict m1 = b.s0 + c;
-    T* __restrict m2 = b.s1 + c;
-    for (ptrdiff_t i = 0; i < n; ++i) {
-      const T pi = decoupled ? p[i] * shrink : p[i];
-      const T d = effective_grad(g[i], pi, maximize, decay, wd);
-      r[i] = update_moments(m1[i], m2[i], d, b1, b1c, b2, b2c);
-    }
-    if (amsgrad) {
-      T* __restrict mx = b.s2 + c;
-      for (ptrdiff_t i = 0; i < n; ++i) {
-        const T old = mx[i], v = r[i];
-        const T vmax = ((old != old) | (old > v)) ? old : v;  // torch.maximum: NaN wins
-        mx[i] = vmax;
-        r[i] = vmax;
-      }
-    }
-    sqrt_inplace(r, n);
-    for (ptrdiff_t i = 0; i < n; ++i) {
-      const T pi = decoupled ? p[i] * shrink : p[i];
-      p[i] = pi + neg_step * m1[i] / (r[i] / bc2_sqrt + eps);
-    }
-  }
-}
-
-// hp: beta1, beta2, eps, weightDecay, maximize, clr (lr / biasCorrection); s0 expAvg, s1 expInf
-template <typename T>
-void adamax(const Bufs<T>& b, ptrdiff_t s, ptrdiff_t e, const double* hp) {
-  const T b1 = T(hp[0]), b1c = T(1 - hp[0]), b2 = T(hp[1]), eps = T(hp[2]), wd = T(hp[3]),
-          neg_clr = T(-hp[5]);
-  const bool decay = hp[3] != 0, maximize = hp[4] != 0;
-  T* __restrict p = b.p;
-  const T* __restrict g = b.g;
-  T* __restrict m1 = b.s0;
-  T* __restrict inf = b.s1;
-  for (ptrdiff_t i = s; i < e; ++i) {
-    const T d = effective_grad(g[i], p[i], maximize, decay, wd);
-    const T m = m1[i] * b1 + b1c * d;
-    m1[i] = m;
-    const T a = inf[i] * b2, c = (d < T(0) ? -d : d) + eps;
-    const T u = ((a != a) | (a > c)) ? a : c;  // torch.amax: NaN wins
-    inf[i] = u;
-    p[i] = p[i] + neg_clr * m / u;
-  }
-}
-
-// hp: beta1, beta2, eps, weightDecay, maximize, biasCorrection2, gradCoef (-lr (1 - mu) /
-// (1 - muProduct)), avgCoef (-lr muNext / (1 - muProductNext)); s0 expAvg, s1 expAvgSq
-template <typename T>
-void nadam(const Bufs<T>& b, ptrdiff_t s, ptrdiff_t e, const double* hp) {
-  const T b1 = T(hp[0]), b1c = T(1 - hp[0]), b2 = T(hp[1]), b2c = T(1 - hp[1]), eps = T(hp[2]),
-          wd = T(hp[3]), bc2 = T(hp[5]), cg = T(hp[6]), cm = T(hp[7]);
-  const bool decay = hp[3] != 0, maximize = hp[4] != 0;
-  T r[kChunk];
-  for (ptrdiff_t c = s; c < e; c += kChunk) {
-    const ptrdiff_t n = std::min(kChunk, e - c);
-    T* __restrict p = b.p + c;
-    const T* __restrict g = b.g + c;
-    T* __restrict m1 = b.s0 + c;
-    T* __restrict m2 = b.s1 + c;
-    for (ptrdiff_t i = 0; i < n; ++i) {
-      const T d = effective_grad(g[i], p[i], maximize, decay, wd);
-      r[i] = update_moments(m1[i], m2[i], d, b1, b1c, b2, b2c) / bc2;
-    }
-    sqrt_inplace(r, n);
-    for (ptrdiff_t i = 0; i < n; ++i) {
-      const T d = effective_grad(g[i], p[i], maximize, decay, wd);
-      const T denom = r[i] + eps;
-      const T q = p[i] + cg * d / denom;
-      p[i] = q + cm * m1[i] / denom;
-    }
-  }
-}
-
-template <typename T>
-void run(int kind, const Bufs<T>& b, ptrdiff_t n, const double* hp) {
-  using Fn = void (*)(const Bufs<T>&, ptrdiff_t, ptrdiff_t, const double*);
-  static constexpr Fn fns[O_COUNT] = {sgd<T>, adagrad<T>, rmsprop<T>, adadelta<T>, adam<T>, adamax<T>, nadam<T>};
-  const Fn fn = fns[kind];
+void run(int kind, const OptimBufs<T>& b, ptrdiff_t n, const double* hp) {
+  const OptimFn<T> fn = Sel<T>::optim();
   const ptrdiff_t nblocks = (n + kElementGrain - 1) / kElementGrain;
   parallel_for(nblocks, [&](ptrdiff_t b0, ptrdiff_t b1) {
-    fn(b, b0 * kElementGrain, std::min(n, b1 * kElementGrain), hp);
+    fn(kind, b, b0 * kElementGrain, std::min(n, b1 * kElementGrain), hp);
   });
 }
 
@@ -414,7 +129,7 @@ Napi::Value OptimStep(const Napi::CallbackInfo& info) {
   }
   with_float_type(param.dtype, [&](auto tag) {
     using T = decltype(tag);
-    const Bufs<T> b{param.as<T>() + poff, grad.as<T>() + goff, st[0].as<T>(), st[1].as<T>(), st[2].as<T>()};
+    const OptimBufs<T> b{param.as<T>() + poff, grad.as<T>() + goff, st[0].as<T>(), st[1].as<T>(), st[2].as<T>()};
     run<T>(kind, b, ptrdiff_t(n), hp);
   });
   return env.Undefined();
