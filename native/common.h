@@ -76,6 +76,46 @@ using SumFn = double (*)(const T* x, ptrdiff_t xs, ptrdiff_t n);
 template <typename T>
 using OptimFn = void (*)(int kind, const OptimBufs<T>& b, ptrdiff_t s, ptrdiff_t e, const double* hp);
 
+// Convolution geometry, NCHW (validated by kernels/conv.cc).
+struct ConvGeom {
+  ptrdiff_t n, c, h, w, oc, kh, kw, sh, sw, ph, pw, dh, dw, groups, oh, ow;
+  ptrdiff_t cg() const { return c / groups; }
+  ptrdiff_t ocg() const { return oc / groups; }
+  ptrdiff_t kk() const { return kh * kw; }
+  ptrdiff_t ohw() const { return oh * ow; }
+  ptrdiff_t hw() const { return h * w; }
+  size_t input_size() const { return size_t(n * c * hw()); }
+  size_t output_size() const { return size_t(n * oc * ohw()); }
+  size_t weight_size() const { return size_t(oc * cg() * kk()); }
+  // The columns of one image are the input itself: no im2col needed.
+  bool pointwise() const { return kh == 1 && kw == 1 && sh == 1 && sw == 1 && ph == 0 && pw == 0; }
+};
+
+// Pooling geometry over `planes` planes of h x w (validated by kernels/conv.cc).
+struct PoolGeom {
+  ptrdiff_t planes, h, w, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow;
+  bool ceil;
+};
+struct AvgOpts {
+  bool count_include_pad;
+  ptrdiff_t divisor;  // 0: none
+};
+
+// Convolution and pooling loops (native/kernels/conv_loops.h); the pooling ones run planes [p0, p1).
+template <typename T>
+struct ConvFns {
+  // col[(c KH + i) KW + j][oh OW + ow] = x[c][oh sh - ph + i dh][ow sw - pw + j dw] (0 outside).
+  void (*im2col)(const ConvGeom& g, ptrdiff_t channels, const T* x, T* col);
+  // Its adjoint: x (zeroed first) += every column entry that read it.
+  void (*col2im)(const ConvGeom& g, ptrdiff_t channels, const T* col, T* x);
+  void (*max_pool)(const PoolGeom& g, ptrdiff_t p0, ptrdiff_t p1, T* out, int32_t* idx, const T* x);
+  void (*max_pool_bwd)(ptrdiff_t p0, ptrdiff_t p1, ptrdiff_t hw, ptrdiff_t ohw, T* gx, const T* gout,
+                       const int32_t* idx);
+  void (*avg_pool)(const PoolGeom& g, const AvgOpts& a, ptrdiff_t p0, ptrdiff_t p1, T* out, const T* x);
+  void (*avg_pool_bwd)(const PoolGeom& g, const AvgOpts& a, ptrdiff_t p0, ptrdiff_t p1, T* gx,
+                       const T* gout);
+};
+
 // Reduction loops (native/kernels/reduce_loops.h). The cols loops take w <= kReduceMaxCols.
 constexpr ptrdiff_t kReduceMaxCols = 1024;
 template <typename T>
@@ -116,6 +156,8 @@ struct KernelTable {
   ReduceFns<double> reduce_f64;
   OptimFn<float> optim_f32;
   OptimFn<double> optim_f64;
+  ConvFns<float> conv_f32;
+  ConvFns<double> conv_f64;
 };
 
 const KernelTable& kernels();
@@ -129,6 +171,7 @@ template <> struct Sel<float> {
   static SumFn<float> sum() { return kernels().sum_f32; }
   static const ReduceFns<float>& reduce() { return kernels().reduce_f32; }
   static OptimFn<float> optim() { return kernels().optim_f32; }
+  static const ConvFns<float>& conv() { return kernels().conv_f32; }
 };
 template <> struct Sel<double> {
   static UnaryFn<double> unary() { return kernels().unary_f64; }
@@ -138,6 +181,7 @@ template <> struct Sel<double> {
   static SumFn<double> sum() { return kernels().sum_f64; }
   static const ReduceFns<double>& reduce() { return kernels().reduce_f64; }
   static OptimFn<double> optim() { return kernels().optim_f64; }
+  static const ConvFns<double>& conv() { return kernels().conv_f64; }
 };
 template <> struct Sel<int32_t> {
   static BinaryFn<int32_t> binary() { return kernels().binary_i32; }

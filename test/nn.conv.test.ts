@@ -126,6 +126,57 @@ describe('PyTorch conventions at kinks and edges', () => {
     F.maxPool2d(xi, 2).backward();
     expect(xi.grad!.toArray()).toEqual([[[[1, 0], [0, 0]]]]);
   });
+  // Every kernel-size/stride combination of windows whose values are drawn from a few values
+  // (ties everywhere, NaN, -inf) against PyTorch's rule written out here: scan the window row by
+  // row, a strictly larger value or a NaN takes over. Widths cover the vector remainders of every
+  // ISA, odd sizes leave a row and column out of 2x2 / stride-2 windows (its own fast path).
+  it('max pooling with ties, NaN and -inf matches the scan rule (2x2 stride 2 and general windows)', () => {
+    const pool = [-Infinity, -1, 0, 0, 1, 2, 2, NaN];
+    const reference = (x: number[], h: number, w: number, k: number, s: number) => {
+      const oh = Math.floor((h - k) / s) + 1, ow = Math.floor((w - k) / s) + 1;
+      const out: number[] = [], idx: number[] = [];
+      for (let i = 0; i < oh; i++) {
+        for (let j = 0; j < ow; j++) {
+          let m = -Infinity, bi = i * s * w + j * s;
+          for (let a = 0; a < k; a++) {
+            for (let b = 0; b < k; b++) {
+              const at = (i * s + a) * w + j * s + b, v = x[at];
+              if (v > m || Number.isNaN(v)) { m = v; bi = at; }
+            }
+          }
+          out.push(m);
+          idx.push(bi);
+        }
+      }
+      return { out, idx, ohw: oh * ow };
+    };
+    for (const dtype of ['float32', 'float64'] as const) {
+      for (const [h, w] of [[2, 2], [5, 9], [4, 37], [3, 66], [6, 130]]) {
+        for (const [k, s] of [[2, 2], [2, 1], [3, 2]]) {
+          if (k > h || k > w) continue;
+          const planes = 3, r = sample([planes * h * w], h * 1000 + w * 10 + k, 0, pool.length);
+          const data = Array.from(r, (v) => pool[Math.min(pool.length - 1, Math.floor(v))]);
+          const x = tg.tensor(dtype === 'float32' ? Float32Array.from(data) : Float64Array.from(data), {
+            shape: [1, planes, h, w],
+            requiresGrad: true,
+          });
+          const y = F.maxPool2d(x, k, { stride: s });
+          const weights = tg.arange(1, y.size + 1, { dtype }).reshape([...y.shape]);
+          y.mul(weights).sum().backward();
+          const got = Array.from(y.data()), grad = Array.from(x.grad!.data());
+          const wantGrad = new Array(planes * h * w).fill(0);
+          const want: number[] = [];
+          for (let p = 0; p < planes; p++) {
+            const ref = reference(data.slice(p * h * w, (p + 1) * h * w), h, w, k, s);
+            want.push(...ref.out);
+            ref.idx.forEach((at, o) => (wantGrad[p * h * w + at] += p * ref.ohw + o + 1));
+          }
+          expect(got, `${dtype} ${h}x${w} k${k} s${s}`).toEqual(want);
+          expect(grad, `${dtype} ${h}x${w} k${k} s${s} gradient`).toEqual(wantGrad);
+        }
+      }
+    }
+  });
   it('padding is -inf for max and counted (or not) for avg', () => {
     const x = tg.tensor([[[[-1, -2], [-3, -4]]]], { dtype: 'float64' });
     expect(F.maxPool2d(x, 2, { padding: 1 }).toArray()).toEqual([[[[-1, -2], [-3, -4]]]]);

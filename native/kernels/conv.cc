@@ -1,4 +1,5 @@
-// Convolution and pooling kernels (forward and backward), NCHW, contiguous operands.
+// Convolution and pooling kernels (forward and backward), NCHW, contiguous operands; their loops
+// (im2col, col2im, pooling windows) are per ISA, in kernels/conv_loops.h.
 // conv2d is im2col + GEMM per image and group; the input gradient is GEMM + col2im; the weight
 // gradient sums per-block partials (fixed blocks of images) in block order, so every result is
 // bitwise identical for any thread count.
@@ -6,8 +7,6 @@
 #include <atomic>
 #include <new>
 #include <cmath>
-#include <cstring>
-#include <limits>
 #include <memory>
 #include <string>
 #include <vector>
@@ -30,20 +29,6 @@ ptrdiff_t checked_product(const Napi::Env& env, const char* op, std::initializer
   for (int64_t s : sizes) r *= ptrdiff_t(s);
   return r;
 }
-
-struct ConvGeom {
-  ptrdiff_t n, c, h, w, oc, kh, kw, sh, sw, ph, pw, dh, dw, groups, oh, ow;
-  ptrdiff_t cg() const { return c / groups; }
-  ptrdiff_t ocg() const { return oc / groups; }
-  ptrdiff_t kk() const { return kh * kw; }
-  ptrdiff_t ohw() const { return oh * ow; }
-  ptrdiff_t hw() const { return h * w; }
-  size_t input_size() const { return size_t(n * c * hw()); }
-  size_t output_size() const { return size_t(n * oc * ohw()); }
-  size_t weight_size() const { return size_t(oc * cg() * kk()); }
-  // The columns of one image are the input itself: no im2col needed.
-  bool pointwise() const { return kh == 1 && kw == 1 && sh == 1 && sw == 1 && ph == 0 && pw == 0; }
-};
 
 // meta = [N, C, H, W, OC, KH, KW, sh, sw, ph, pw, dh, dw, groups]
 ConvGeom read_conv(const Napi::CallbackInfo& info, size_t i, const char* op) {
@@ -80,73 +65,6 @@ ConvGeom read_conv(const Napi::CallbackInfo& info, size_t i, const char* op) {
   checked_product(env, op, {g.c, g.kh, g.kw, g.oh, g.ow});
   checked_product(env, op, {g.oc, g.c, g.kh, g.kw});
   return g;
-}
-
-// col[(c*KH + i)*KW + j][oh*OW + ow] = x[c][oh*sh - ph + i*dh][ow*sw - pw + j*dw] (0 outside).
-template <typename T>
-void im2col(const ConvGeom& g, ptrdiff_t channels, const T* x, T* col) {
-  const ptrdiff_t ohw = g.ohw();
-  for (ptrdiff_t c = 0; c < channels; ++c) {
-    const T* xc = x + c * g.hw();
-    for (ptrdiff_t i = 0; i < g.kh; ++i) {
-      for (ptrdiff_t j = 0; j < g.kw; ++j) {
-        T* row = col + ((c * g.kh + i) * g.kw + j) * ohw;
-        const ptrdiff_t dx = j * g.dw - g.pw;
-        // Output columns whose input column lies inside: [lo, hi).
-        ptrdiff_t lo = dx >= 0 ? 0 : (-dx + g.sw - 1) / g.sw;
-        ptrdiff_t hi = g.w - 1 - dx < 0 ? 0 : (g.w - 1 - dx) / g.sw + 1;
-        lo = std::min(lo, g.ow);
-        hi = std::max(lo, std::min(hi, g.ow));
-        for (ptrdiff_t oh = 0; oh < g.oh; ++oh) {
-          T* r = row + oh * g.ow;
-          const ptrdiff_t ih = oh * g.sh - g.ph + i * g.dh;
-          if (ih < 0 || ih >= g.h) {
-            std::fill(r, r + g.ow, T(0));
-            continue;
-          }
-          const T* xr = xc + ih * g.w + dx;
-          std::fill(r, r + lo, T(0));
-          if (g.sw == 1) {
-            std::memcpy(r + lo, xr + lo, sizeof(T) * size_t(hi - lo));
-          } else {
-            for (ptrdiff_t ow = lo; ow < hi; ++ow) r[ow] = xr[ow * g.sw];
-          }
-          std::fill(r + hi, r + g.ow, T(0));
-        }
-      }
-    }
-  }
-}
-
-// The adjoint of im2col: x[c][ih][iw] += col[...] for every column that read it. x is zeroed first.
-template <typename T>
-void col2im(const ConvGeom& g, ptrdiff_t channels, const T* col, T* x) {
-  const ptrdiff_t ohw = g.ohw();
-  std::fill(x, x + channels * g.hw(), T(0));
-  for (ptrdiff_t c = 0; c < channels; ++c) {
-    T* xc = x + c * g.hw();
-    for (ptrdiff_t i = 0; i < g.kh; ++i) {
-      for (ptrdiff_t j = 0; j < g.kw; ++j) {
-        const T* row = col + ((c * g.kh + i) * g.kw + j) * ohw;
-        const ptrdiff_t dx = j * g.dw - g.pw;
-        ptrdiff_t lo = dx >= 0 ? 0 : (-dx + g.sw - 1) / g.sw;
-        ptrdiff_t hi = g.w - 1 - dx < 0 ? 0 : (g.w - 1 - dx) / g.sw + 1;
-        lo = std::min(lo, g.ow);
-        hi = std::max(lo, std::min(hi, g.ow));
-        for (ptrdiff_t oh = 0; oh < g.oh; ++oh) {
-          const ptrdiff_t ih = oh * g.sh - g.ph + i * g.dh;
-          if (ih < 0 || ih >= g.h) continue;
-          const T* r = row + oh * g.ow;
-          T* xr = xc + ih * g.w + dx;
-          if (g.sw == 1) {
-            for (ptrdiff_t ow = lo; ow < hi; ++ow) xr[ow] += r[ow];
-          } else {
-            for (ptrdiff_t ow = lo; ow < hi; ++ow) xr[ow * g.sw] += r[ow];
-          }
-        }
-      }
-    }
-  }
 }
 
 // Per-thread column buffer: reused while small (no allocation per image), owned per use when large
@@ -208,7 +126,7 @@ void conv_forward(const ConvGeom& g, T* out, const T* x, const T* w, const T* bi
       Scratch<T> buf(g.pointwise() ? 0 : size_t(g.c * kk * ohw));
       const T* col = xn;
       if (!g.pointwise()) {
-        im2col(g, g.c, xn, buf.data());
+        Sel<T>::conv().im2col(g, g.c, xn, buf.data());
         col = buf.data();
       }
       for (ptrdiff_t o = 0; o < g.oc; ++o) std::fill(on + o * ohw, on + (o + 1) * ohw, bias ? bias[o] : T(0));
@@ -234,7 +152,7 @@ void conv_backward_input(const ConvGeom& g, T* gx, const T* gout, const T* w) {
         gemm(ckk, ohw, ocg, T(1), w + gi * ocg * ckk, 1, ckk, gn + gi * ocg * ohw, ohw, 1, T(0),
              col + gi * ckk * ohw, ohw);
       }
-      if (!g.pointwise()) col2im(g, g.c, col, gxn);
+      if (!g.pointwise()) Sel<T>::conv().col2im(g, g.c, col, gxn);
     }
   });
 }
@@ -263,7 +181,7 @@ void conv_backward_weight(const ConvGeom& g, T* gw, const T* x, const T* gout) {
         Scratch<T> buf(g.pointwise() ? 0 : size_t(g.c * kk * ohw));
         const T* col = xn;
         if (!g.pointwise()) {
-          im2col(g, g.c, xn, buf.data());
+          Sel<T>::conv().im2col(g, g.c, xn, buf.data());
           col = buf.data();
         }
         const T* gn = gout + n * g.oc * ohw;
@@ -409,11 +327,6 @@ Napi::Value Conv2dBackwardBias(const Napi::CallbackInfo& info) {
 
 // ---- pooling -------------------------------------------------------------------------------
 
-struct PoolGeom {
-  ptrdiff_t planes, h, w, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow;
-  bool ceil;
-};
-
 // PyTorch's pooling_output_shape, including ceil mode's rule that the last window must start
 // inside the input or the left padding.
 ptrdiff_t pool_out(ptrdiff_t in, ptrdiff_t k, ptrdiff_t pad, ptrdiff_t stride, ptrdiff_t dil, bool ceil) {
@@ -457,143 +370,12 @@ ptrdiff_t plane_blocks(const PoolGeom& g, ptrdiff_t* per) {
   return (g.planes + *per - 1) / *per;
 }
 
+// fn(p0, p1) over fixed blocks of planes.
 template <typename F>
 void for_planes(const PoolGeom& g, F&& fn) {
   ptrdiff_t per;
   const ptrdiff_t nb = plane_blocks(g, &per);
-  parallel_for(nb, [&](ptrdiff_t b0, ptrdiff_t b1) {
-    for (ptrdiff_t p = b0 * per; p < std::min(g.planes, b1 * per); ++p) fn(p);
-  });
-}
-
-// One window's maximum as PyTorch: the first maximum wins (strict >); a NaN always takes over.
-// `best` starts at the window's first valid element. The common NaN-free case runs without data-
-// dependent branches (max instructions and integer selects): on random data a branch per element
-// mispredicts about half the time, which made max pooling 3x slower.
-template <typename T>
-inline void window_max(const T* xp, ptrdiff_t w, ptrdiff_t h0, ptrdiff_t h1, ptrdiff_t dh, ptrdiff_t w0,
-                       ptrdiff_t w1, ptrdiff_t dw, T* out, int32_t* idx) {
-  ptrdiff_t best = h0 * w + w0;
-  T m = -std::numeric_limits<T>::infinity();
-  bool nan = false;
-  for (ptrdiff_t ih = h0; ih < h1; ih += dh) {
-    const T* row = xp + ih * w;
-    for (ptrdiff_t iw = w0; iw < w1; iw += dw) {
-      const T v = row[iw];
-      nan |= v != v;
-      best = v > m ? ih * w + iw : best;
-      m = m < v ? v : m;
-    }
-  }
-  if (nan) {
-    best = h0 * w + w0;
-    m = -std::numeric_limits<T>::infinity();
-    for (ptrdiff_t ih = h0; ih < h1; ih += dh) {
-      for (ptrdiff_t iw = w0; iw < w1; iw += dw) {
-        const T v = xp[ih * w + iw];
-        if (v > m || v != v) {
-          m = v;
-          best = ih * w + iw;
-        }
-      }
-    }
-  }
-  *out = m;
-  *idx = int32_t(best);
-}
-
-template <typename T>
-void max_pool_forward(const PoolGeom& geom, T* out, int32_t* idx, const T* x) {
-  const PoolGeom g = geom;  // a local copy: the loops read its fields from registers
-  for_planes(g, [&, g](ptrdiff_t p) {
-    const T* xp = x + p * g.h * g.w;
-    T* op = out + p * g.oh * g.ow;
-    int32_t* ip = idx + p * g.oh * g.ow;
-    for (ptrdiff_t oh = 0; oh < g.oh; ++oh) {
-      ptrdiff_t h0 = oh * g.sh - g.ph;
-      const ptrdiff_t h1 = std::min(h0 + (g.kh - 1) * g.dh + 1, g.h);
-      while (h0 < 0) h0 += g.dh;
-      h0 = std::min(h0, g.h - 1);
-      for (ptrdiff_t ow = 0; ow < g.ow; ++ow) {
-        ptrdiff_t w0 = ow * g.sw - g.pw;
-        const ptrdiff_t w1 = std::min(w0 + (g.kw - 1) * g.dw + 1, g.w);
-        while (w0 < 0) w0 += g.dw;
-        w0 = std::min(w0, g.w - 1);
-        window_max(xp, g.w, h0, h1, g.dh, w0, w1, g.dw, op + oh * g.ow + ow, ip + oh * g.ow + ow);
-      }
-    }
-  });
-}
-
-template <typename T>
-void max_pool_backward(ptrdiff_t planes, ptrdiff_t hw, ptrdiff_t ohw, T* gx, const T* gout, const int32_t* idx) {
-  const ptrdiff_t per = std::max<ptrdiff_t>(1, 32768 / std::max<ptrdiff_t>(1, hw + ohw));
-  parallel_for((planes + per - 1) / per, [&](ptrdiff_t b0, ptrdiff_t b1) {
-    for (ptrdiff_t p = b0 * per; p < std::min(planes, b1 * per); ++p) {
-      T* gp = gx + p * hw;
-      std::fill(gp, gp + hw, T(0));
-      const T* g = gout + p * ohw;
-      const int32_t* ip = idx + p * ohw;
-      for (ptrdiff_t i = 0; i < ohw; ++i) gp[ip[i]] += g[i];
-    }
-  });
-}
-
-struct AvgOpts {
-  bool count_include_pad;
-  ptrdiff_t divisor;  // 0: none
-};
-
-// Calls fn(h0, h1, w0, w1, divisor) for the clipped window of output (oh, ow), as PyTorch's
-// avg_pool2d: the pad-inclusive count is clipped to the padded input, not to ceil mode's overhang.
-template <typename F>
-void avg_window(const PoolGeom& g, const AvgOpts& a, ptrdiff_t oh, ptrdiff_t ow, F&& fn) {
-  ptrdiff_t h0 = oh * g.sh - g.ph, w0 = ow * g.sw - g.pw;
-  ptrdiff_t h1 = std::min(h0 + g.kh, g.h + g.ph), w1 = std::min(w0 + g.kw, g.w + g.pw);
-  const ptrdiff_t pool_size = (h1 - h0) * (w1 - w0);
-  h0 = std::max<ptrdiff_t>(h0, 0);
-  w0 = std::max<ptrdiff_t>(w0, 0);
-  h1 = std::min(h1, g.h);
-  w1 = std::min(w1, g.w);
-  if (h0 >= h1 || w0 >= w1) return fn(h0, h0, w0, w0, ptrdiff_t(1));
-  const ptrdiff_t div = a.divisor ? a.divisor : a.count_include_pad ? pool_size : (h1 - h0) * (w1 - w0);
-  fn(h0, h1, w0, w1, div);
-}
-
-template <typename T>
-void avg_pool_forward(const PoolGeom& g, const AvgOpts& a, T* out, const T* x) {
-  for_planes(g, [&](ptrdiff_t p) {
-    const T* xp = x + p * g.h * g.w;
-    T* op = out + p * g.oh * g.ow;
-    for (ptrdiff_t oh = 0; oh < g.oh; ++oh) {
-      for (ptrdiff_t ow = 0; ow < g.ow; ++ow) {
-        avg_window(g, a, oh, ow, [&](ptrdiff_t h0, ptrdiff_t h1, ptrdiff_t w0, ptrdiff_t w1, ptrdiff_t div) {
-          T s = 0;
-          for (ptrdiff_t ih = h0; ih < h1; ++ih)
-            for (ptrdiff_t iw = w0; iw < w1; ++iw) s += xp[ih * g.w + iw];
-          op[oh * g.ow + ow] = s / T(div);
-        });
-      }
-    }
-  });
-}
-
-template <typename T>
-void avg_pool_backward(const PoolGeom& g, const AvgOpts& a, T* gx, const T* gout) {
-  for_planes(g, [&](ptrdiff_t p) {
-    T* gp = gx + p * g.h * g.w;
-    std::fill(gp, gp + g.h * g.w, T(0));
-    const T* go = gout + p * g.oh * g.ow;
-    for (ptrdiff_t oh = 0; oh < g.oh; ++oh) {
-      for (ptrdiff_t ow = 0; ow < g.ow; ++ow) {
-        avg_window(g, a, oh, ow, [&](ptrdiff_t h0, ptrdiff_t h1, ptrdiff_t w0, ptrdiff_t w1, ptrdiff_t div) {
-          const T v = go[oh * g.ow + ow] / T(div);
-          for (ptrdiff_t ih = h0; ih < h1; ++ih)
-            for (ptrdiff_t iw = w0; iw < w1; ++iw) gp[ih * g.w + iw] += v;
-        });
-      }
-    }
-  });
+  parallel_for(nb, [&](ptrdiff_t b0, ptrdiff_t b1) { fn(b0 * per, std::min(g.planes, b1 * per)); });
 }
 
 // maxPool2d(out, indices, x, meta = [planes, H, W, KH, KW, sh, sw, ph, pw, dh, dw, ceil])
@@ -616,7 +398,9 @@ Napi::Value MaxPool2d(const Napi::CallbackInfo& info) {
   check_length(info.Env(), op, "x", x, size_t(g.planes * g.h * g.w));
   with_float_type(out.dtype, [&](auto tag) {
     using T = decltype(tag);
-    max_pool_forward<T>(g, out.as<T>(), idx.as<int32_t>(), x.as<T>());
+    for_planes(g, [&](ptrdiff_t p0, ptrdiff_t p1) {
+      Sel<T>::conv().max_pool(g, p0, p1, out.as<T>(), idx.as<int32_t>(), x.as<T>());
+    });
   });
   return info.Env().Undefined();
 }
@@ -647,7 +431,10 @@ Napi::Value MaxPool2dBackward(const Napi::CallbackInfo& info) {
   }
   with_float_type(gx.dtype, [&](auto tag) {
     using T = decltype(tag);
-    max_pool_backward<T>(planes, hw, ohw, gx.as<T>(), gout.as<T>(), ip);
+    const ptrdiff_t per = std::max<ptrdiff_t>(1, 32768 / std::max<ptrdiff_t>(1, hw + ohw));
+    parallel_for((planes + per - 1) / per, [&](ptrdiff_t b0, ptrdiff_t b1) {
+      Sel<T>::conv().max_pool_bwd(b0 * per, std::min(planes, b1 * per), hw, ohw, gx.as<T>(), gout.as<T>(), ip);
+    });
   });
   return info.Env().Undefined();
 }
@@ -673,8 +460,10 @@ Napi::Value AvgPool(const Napi::CallbackInfo& info, bool backward) {
   check_length(info.Env(), op, backward ? "gout" : "x", in, backward ? small : big);
   with_float_type(out.dtype, [&](auto tag) {
     using T = decltype(tag);
-    if (backward) avg_pool_backward<T>(g, a, out.as<T>(), in.as<T>());
-    else avg_pool_forward<T>(g, a, out.as<T>(), in.as<T>());
+    for_planes(g, [&](ptrdiff_t p0, ptrdiff_t p1) {
+      if (backward) Sel<T>::conv().avg_pool_bwd(g, a, p0, p1, out.as<T>(), in.as<T>());
+      else Sel<T>::conv().avg_pool(g, a, p0, p1, out.as<T>(), in.as<T>());
+    });
   });
   return info.Env().Undefined();
 }

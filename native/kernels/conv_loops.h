@@ -1,0 +1,235 @@
+// Convolution and pooling loops, compiled in every ISA unit (included by simd/isa_body.inc inside
+// the unit's namespace, so only headers the prelude has included): im2col / col2im for the
+// convolutions and the pooling windows, each over a range of planes [p0, p1). kernels/conv.cc
+// validates the geometry, runs the GEMMs and splits the planes into fixed blocks.
+#pragma once
+#include <limits>
+
+// col[(c*KH + i)*KW + j][oh*OW + ow] = x[c][oh*sh - ph + i*dh][ow*sw - pw + j*dw] (0 outside).
+template <typename T>
+static void im2col(const ConvGeom& g, ptrdiff_t channels, const T* x, T* col) {
+  const ptrdiff_t ohw = g.ohw();
+  for (ptrdiff_t c = 0; c < channels; ++c) {
+    const T* xc = x + c * g.hw();
+    for (ptrdiff_t i = 0; i < g.kh; ++i) {
+      for (ptrdiff_t j = 0; j < g.kw; ++j) {
+        T* row = col + ((c * g.kh + i) * g.kw + j) * ohw;
+        const ptrdiff_t dx = j * g.dw - g.pw;
+        // Output columns whose input column lies inside: [lo, hi).
+        ptrdiff_t lo = dx >= 0 ? 0 : (-dx + g.sw - 1) / g.sw;
+        ptrdiff_t hi = g.w - 1 - dx < 0 ? 0 : (g.w - 1 - dx) / g.sw + 1;
+        lo = std::min(lo, g.ow);
+        hi = std::max(lo, std::min(hi, g.ow));
+        for (ptrdiff_t oh = 0; oh < g.oh; ++oh) {
+          T* r = row + oh * g.ow;
+          const ptrdiff_t ih = oh * g.sh - g.ph + i * g.dh;
+          if (ih < 0 || ih >= g.h) {
+            std::fill(r, r + g.ow, T(0));
+            continue;
+          }
+          const T* xr = xc + ih * g.w + dx;
+          std::fill(r, r + lo, T(0));
+          if (g.sw == 1) {
+            std::memcpy(r + lo, xr + lo, sizeof(T) * size_t(hi - lo));
+          } else {
+            for (ptrdiff_t ow = lo; ow < hi; ++ow) r[ow] = xr[ow * g.sw];
+          }
+          std::fill(r + hi, r + g.ow, T(0));
+        }
+      }
+    }
+  }
+}
+
+// The adjoint of im2col: x[c][ih][iw] += col[...] for every column that read it. x is zeroed first.
+template <typename T>
+static void col2im(const ConvGeom& g, ptrdiff_t channels, const T* col, T* x) {
+  const ptrdiff_t ohw = g.ohw();
+  std::fill(x, x + channels * g.hw(), T(0));
+  for (ptrdiff_t c = 0; c < channels; ++c) {
+    T* xc = x + c * g.hw();
+    for (ptrdiff_t i = 0; i < g.kh; ++i) {
+      for (ptrdiff_t j = 0; j < g.kw; ++j) {
+        const T* row = col + ((c * g.kh + i) * g.kw + j) * ohw;
+        const ptrdiff_t dx = j * g.dw - g.pw;
+        ptrdiff_t lo = dx >= 0 ? 0 : (-dx + g.sw - 1) / g.sw;
+        ptrdiff_t hi = g.w - 1 - dx < 0 ? 0 : (g.w - 1 - dx) / g.sw + 1;
+        lo = std::min(lo, g.ow);
+        hi = std::max(lo, std::min(hi, g.ow));
+        for (ptrdiff_t oh = 0; oh < g.oh; ++oh) {
+          const ptrdiff_t ih = oh * g.sh - g.ph + i * g.dh;
+          if (ih < 0 || ih >= g.h) continue;
+          const T* r = row + oh * g.ow;
+          T* xr = xc + ih * g.w + dx;
+          if (g.sw == 1) {
+            for (ptrdiff_t ow = lo; ow < hi; ++ow) xr[ow] += r[ow];
+          } else {
+            for (ptrdiff_t ow = lo; ow < hi; ++ow) xr[ow * g.sw] += r[ow];
+          }
+        }
+      }
+    }
+  }
+}
+
+// One window's maximum as PyTorch: the first maximum wins (strict >); a NaN always takes over.
+// `best` starts at the window's first valid element. The common NaN-free case runs without data-
+// dependent branches (max instructions and integer selects): on random data a branch per element
+// mispredicts about half the time, which made max pooling 3x slower.
+template <typename T>
+static inline void window_max(const T* xp, ptrdiff_t w, ptrdiff_t h0, ptrdiff_t h1, ptrdiff_t dh, ptrdiff_t w0,
+                       ptrdiff_t w1, ptrdiff_t dw, T* out, int32_t* idx) {
+  ptrdiff_t best = h0 * w + w0;
+  T m = -std::numeric_limits<T>::infinity();
+  bool nan = false;
+  for (ptrdiff_t ih = h0; ih < h1; ih += dh) {
+    const T* row = xp + ih * w;
+    for (ptrdiff_t iw = w0; iw < w1; iw += dw) {
+      const T v = row[iw];
+      nan |= v != v;
+      best = v > m ? ih * w + iw : best;
+      m = m < v ? v : m;
+    }
+  }
+  if (nan) {
+    best = h0 * w + w0;
+    m = -std::numeric_limits<T>::infinity();
+    for (ptrdiff_t ih = h0; ih < h1; ih += dh) {
+      for (ptrdiff_t iw = w0; iw < w1; iw += dw) {
+        const T v = xp[ih * w + iw];
+        if (v > m || v != v) {
+          m = v;
+          best = ih * w + iw;
+        }
+      }
+    }
+  }
+  *out = m;
+  *idx = int32_t(best);
+}
+
+// 2x2 windows, stride 2, no padding or dilation (MaxPool2d(2)): the window_max rule for the
+// elements in scan order a, b (row 2 oh), c, d (row 2 oh + 1) with selects, which the compiler
+// vectorizes across output columns (a NaN takes over, and a later NaN over an earlier one).
+template <typename T>
+static inline void max_pool_2x2_row(const T* r0, const T* r1, ptrdiff_t ow, int32_t base, int32_t w,
+                                    T* __restrict out, int32_t* __restrict idx) {
+  for (ptrdiff_t j = 0; j < ow; ++j) {
+    const int32_t i0 = base + int32_t(2 * j);
+    T m = r0[2 * j];
+    int32_t bi = i0;
+    const T b = r0[2 * j + 1], c = r1[2 * j], d = r1[2 * j + 1];
+    bool take = (b > m) | (b != b);
+    m = take ? b : m;
+    bi = take ? i0 + 1 : bi;
+    take = (c > m) | (c != c);
+    m = take ? c : m;
+    bi = take ? i0 + w : bi;
+    take = (d > m) | (d != d);
+    m = take ? d : m;
+    bi = take ? i0 + w + 1 : bi;
+    out[j] = m;
+    idx[j] = bi;
+  }
+}
+
+template <typename T>
+static void max_pool_planes(const PoolGeom& geom, ptrdiff_t p0, ptrdiff_t p1, T* out, int32_t* idx,
+                            const T* x) {
+  const PoolGeom g = geom;  // a local copy: the loops read its fields from registers
+  const bool two = g.kh == 2 && g.kw == 2 && g.sh == 2 && g.sw == 2 && g.ph == 0 && g.pw == 0 &&
+                   g.dh == 1 && g.dw == 1 && 2 * g.oh <= g.h && 2 * g.ow <= g.w;
+  for (ptrdiff_t p = p0; p < p1; ++p) {
+    const T* xp = x + p * g.h * g.w;
+    T* op = out + p * g.oh * g.ow;
+    int32_t* ip = idx + p * g.oh * g.ow;
+    if (two) {
+      for (ptrdiff_t oh = 0; oh < g.oh; ++oh) {
+        const T* r0 = xp + 2 * oh * g.w;
+        max_pool_2x2_row(r0, r0 + g.w, g.ow, int32_t(2 * oh * g.w), int32_t(g.w), op + oh * g.ow,
+                         ip + oh * g.ow);
+      }
+      continue;
+    }
+    for (ptrdiff_t oh = 0; oh < g.oh; ++oh) {
+      ptrdiff_t h0 = oh * g.sh - g.ph;
+      const ptrdiff_t h1 = std::min(h0 + (g.kh - 1) * g.dh + 1, g.h);
+      while (h0 < 0) h0 += g.dh;
+      h0 = std::min(h0, g.h - 1);
+      for (ptrdiff_t ow = 0; ow < g.ow; ++ow) {
+        ptrdiff_t w0 = ow * g.sw - g.pw;
+        const ptrdiff_t w1 = std::min(w0 + (g.kw - 1) * g.dw + 1, g.w);
+        while (w0 < 0) w0 += g.dw;
+        w0 = std::min(w0, g.w - 1);
+        window_max(xp, g.w, h0, h1, g.dh, w0, w1, g.dw, op + oh * g.ow + ow, ip + oh * g.ow + ow);
+      }
+    }
+  }
+}
+
+// gx (planes of hw) = the output gradients scattered to their argmax positions.
+template <typename T>
+static void max_pool_bwd_planes(ptrdiff_t p0, ptrdiff_t p1, ptrdiff_t hw, ptrdiff_t ohw, T* gx,
+                                const T* gout, const int32_t* idx) {
+  for (ptrdiff_t p = p0; p < p1; ++p) {
+    T* gp = gx + p * hw;
+    std::fill(gp, gp + hw, T(0));
+    const T* g = gout + p * ohw;
+    const int32_t* ip = idx + p * ohw;
+    for (ptrdiff_t i = 0; i < ohw; ++i) gp[ip[i]] += g[i];
+  }
+}
+
+// Calls fn(h0, h1, w0, w1, divisor) for the clipped window of output (oh, ow), as PyTorch's
+// avg_pool2d: the pad-inclusive count is clipped to the padded input, not to ceil mode's overhang.
+template <typename F>
+static void avg_window(const PoolGeom& g, const AvgOpts& a, ptrdiff_t oh, ptrdiff_t ow, F&& fn) {
+  ptrdiff_t h0 = oh * g.sh - g.ph, w0 = ow * g.sw - g.pw;
+  ptrdiff_t h1 = std::min(h0 + g.kh, g.h + g.ph), w1 = std::min(w0 + g.kw, g.w + g.pw);
+  const ptrdiff_t pool_size = (h1 - h0) * (w1 - w0);
+  h0 = std::max<ptrdiff_t>(h0, 0);
+  w0 = std::max<ptrdiff_t>(w0, 0);
+  h1 = std::min(h1, g.h);
+  w1 = std::min(w1, g.w);
+  if (h0 >= h1 || w0 >= w1) return fn(h0, h0, w0, w0, ptrdiff_t(1));
+  const ptrdiff_t div = a.divisor ? a.divisor : a.count_include_pad ? pool_size : (h1 - h0) * (w1 - w0);
+  fn(h0, h1, w0, w1, div);
+}
+
+template <typename T>
+static void avg_pool_planes(const PoolGeom& g, const AvgOpts& a, ptrdiff_t p0, ptrdiff_t p1, T* out,
+                            const T* x) {
+  for (ptrdiff_t p = p0; p < p1; ++p) {
+    const T* xp = x + p * g.h * g.w;
+    T* op = out + p * g.oh * g.ow;
+    for (ptrdiff_t oh = 0; oh < g.oh; ++oh) {
+      for (ptrdiff_t ow = 0; ow < g.ow; ++ow) {
+        avg_window(g, a, oh, ow, [&](ptrdiff_t h0, ptrdiff_t h1, ptrdiff_t w0, ptrdiff_t w1, ptrdiff_t div) {
+          T s = 0;
+          for (ptrdiff_t ih = h0; ih < h1; ++ih)
+            for (ptrdiff_t iw = w0; iw < w1; ++iw) s += xp[ih * g.w + iw];
+          op[oh * g.ow + ow] = s / T(div);
+        });
+      }
+    }
+  }
+}
+
+template <typename T>
+static void avg_pool_bwd_planes(const PoolGeom& g, const AvgOpts& a, ptrdiff_t p0, ptrdiff_t p1,
+                                T* gx, const T* gout) {
+  for (ptrdiff_t p = p0; p < p1; ++p) {
+    T* gp = gx + p * g.h * g.w;
+    std::fill(gp, gp + g.h * g.w, T(0));
+    const T* go = gout + p * g.oh * g.ow;
+    for (ptrdiff_t oh = 0; oh < g.oh; ++oh) {
+      for (ptrdiff_t ow = 0; ow < g.ow; ++ow) {
+        avg_window(g, a, oh, ow, [&](ptrdiff_t h0, ptrdiff_t h1, ptrdiff_t w0, ptrdiff_t w1, ptrdiff_t div) {
+          const T v = go[oh * g.ow + ow] / T(div);
+          for (ptrdiff_t ih = h0; ih < h1; ++ih)
+            for (ptrdiff_t iw = w0; iw < w1; ++iw) gp[ih * g.w + iw] += v;
+        });
+      }
+    }
+  }
+}
