@@ -1,0 +1,3 @@
+// tg.onnx: export models to ONNX and load ONNX models as Modules.
+export { exportModel, toBytes } from './export';
+export type { ExportOptions } from './export';

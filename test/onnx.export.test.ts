@@ -1,0 +1,190 @@
+// tg.onnx.exportModel / toBytes: every exported op and module, run in ONNX Runtime and compared with
+// tapegrad's own forward pass, at batch sizes other than the example's.
+import { describe, expect, test } from 'vitest';
+import * as tg from '../src';
+import { checkAgainstOrt } from './onnx-ort';
+
+/** A module whose forward is `fn`, holding `params` as parameters p0, p1, ... */
+class Fn extends tg.nn.Module {
+  [k: string]: unknown;
+  constructor(private readonly fn: (x: tg.Tensor, m: Fn) => tg.Tensor, params: tg.Tensor[] = []) {
+    super();
+    params.forEach((p, i) => (this[`p${i}`] = new tg.nn.Parameter(p)));
+  }
+  override forward(x: tg.Tensor): tg.Tensor {
+    return this.fn(x, this);
+  }
+}
+const P = (m: Fn, i: number) => m[`p${i}`] as tg.Tensor;
+
+function batches(feature: number[], gen: (shape: number[]) => tg.Tensor = (s) => tg.randn(s)): [tg.Tensor[], tg.Tensor[][]] {
+  return [[gen([3, ...feature])], [[gen([1, ...feature])], [gen([7, ...feature])]]];
+}
+
+const elementwise: [string, (x: tg.Tensor) => tg.Tensor, ((s: number[]) => tg.Tensor)?][] = [
+  ['neg', (x) => x.neg()],
+  ['abs', (x) => x.abs()],
+  ['sign', (x) => x.sign()],
+  ['exp', (x) => x.exp()],
+  ['log', (x) => x.log(), (s) => tg.rand(s).add(0.5)],
+  ['log1p', (x) => x.log1p(), (s) => tg.rand(s).add(0.5)],
+  ['sqrt', (x) => x.sqrt(), (s) => tg.rand(s).add(0.1)],
+  ['rsqrt', (x) => x.rsqrt(), (s) => tg.rand(s).add(0.1)],
+  ['square', (x) => x.square()],
+  ['reciprocal', (x) => x.reciprocal(), (s) => tg.rand(s).add(0.5)],
+  ['sin', (x) => x.sin()],
+  ['cos', (x) => x.cos()],
+  ['tanh', (x) => x.tanh()],
+  ['sigmoid', (x) => x.sigmoid()],
+  ['erf', (x) => x.erf()],
+  ['relu', (x) => x.relu()],
+  ['leakyRelu', (x) => x.leakyRelu(0.2)],
+  ['elu', (x) => x.elu(0.7)],
+  ['gelu', (x) => x.gelu()],
+  ['gelu tanh', (x) => x.gelu({ approximate: 'tanh' })],
+  ['silu', (x) => x.silu()],
+  ['softplus', (x) => x.softplus()],
+  ['softplus beta threshold', (x) => x.mul(4).softplus({ beta: 2, threshold: 3 })],
+  ['clamp', (x) => x.clamp(-0.5, 0.7)],
+  ['clamp min', (x) => x.clamp(-0.5)],
+  ['clamp max', (x) => x.clamp(null, 0.3)],
+  ['pow scalar', (x) => x.pow(3)],
+  ['pow tensor', (x) => x.abs().add(0.5).pow(x)],
+  ['add sub mul div scalars', (x) => x.add(1).sub(0.5).mul(3).div(2)],
+  ['reversed scalar operands', (x) => tg.sub(1, x).add(tg.div(2, x.abs().add(1)))],
+  ['maximum minimum', (x) => tg.maximum(x, 0.1).add(tg.minimum(x, x.mul(0.5)))],
+  ['comparisons', (x) => x.eq(x.relu()).add(x.ne(0)).add(x.lt(0.2)).add(x.le(0.1)).add(x.gt(-0.3)).add(x.ge(0.4))],
+  ['where', (x) => tg.where(x.gt(0), x.mul(2), x.exp())],
+  ['where scalars', (x) => tg.where(x.lt(0), 0, x)],
+  ['softmax', (x) => tg.nn.functional.softmax(x, 1)],
+  ['logSoftmax', (x) => tg.nn.functional.logSoftmax(x, -1)],
+];
+
+describe('elementwise ops and activations', () => {
+  for (const [name, f, gen] of elementwise) {
+    test(name, async () => {
+      tg.manualSeed(1);
+      const [ex, bs] = batches([5, 4], gen);
+      await checkAgainstOrt(new Fn(f), ex, bs);
+    });
+  }
+  test('float64 exports as float64', async () => {
+    tg.manualSeed(2);
+    const m = new Fn((x) => x.mul(P(m, 0)).tanh().sum(1), [tg.randn([6], { dtype: 'float64' })]);
+    const [ex, bs] = batches([6], (s) => tg.randn(s, { dtype: 'float64' }));
+    await checkAgainstOrt(m, ex, bs, {}, 1e-12, 1e-14);
+  });
+});
+
+describe('reductions, matmul and shapes', () => {
+  const cases: [string, (x: tg.Tensor, m: Fn) => tg.Tensor, tg.Tensor[]?][] = [
+    ['sum keepDim', (x) => x.sum(1, true).add(x.sum([1, 2]).unsqueeze(1).unsqueeze(2))],
+    ['mean', (x) => x.mean(-1)],
+    ['max min', (x) => x.max(2, true).sub(x.min(1, true))],
+    ['prod', (x) => x.prod(2)],
+    ['logsumexp', (x) => x.logsumexp(1)],
+    ['var std', (x) => tg.var(x, 2).add(tg.std(x, [1, 2], { correction: 0, keepDim: false }).unsqueeze(1))],
+    ['norm p=1 p=2', (x) => x.norm(2, 2).add(x.norm(1, 2))],
+    ['matmul with a parameter', (x, m) => x.matmul(P(m, 0)), [tg.randn([4, 3])]],
+    ['batched matmul of the input with itself', (x) => x.matmul(x.transpose(1, 2))],
+    ['reshape flatten view', (x) => x.reshape(-1, 20).add(x.flatten(1)).view([-1, 4, 5])],
+    ['permute transpose', (x) => x.permute(2, 0, 1).transpose(0, 1)],
+    ['squeeze unsqueeze', (x) => x.unsqueeze(1).unsqueeze(-1).squeeze(-1).squeeze(1)],
+    ['expand', (x) => x.sum(2, true).expand(-1, 5, 4)],
+    ['cat split slice narrow chunk', (x) => {
+      const [a, b] = x.split([2, 3], 1);
+      const [c, d] = tg.chunk(x, 2, 2);
+      return tg.cat([b, a], 1).add(tg.cat([d, c], 2)).add(x.narrow(2, 1, 1)).add(tg.cat([x.slice(1, 1, 4, 2).mul(2), x.slice(1, -3)], 1));
+    }],
+    ['stack', (x) => tg.stack([x, x.mul(2)], 1).sum(1)],
+    ['indexSelect gather of constants', (x) => x.indexSelect(2, tg.tensor([3, 0, 0, 1], { dtype: 'int32' })).add(x.gather(1, tg.tensor([[[0, 4, 2, 1]]], { dtype: 'int32' })))],
+  ];
+  for (const [name, f, params] of cases) {
+    test(name, async () => {
+      tg.manualSeed(3);
+      const [ex, bs] = batches([5, 4]);
+      await checkAgainstOrt(new Fn(f, params), ex, bs);
+    });
+  }
+});
+
+describe('modules', () => {
+  const nn = tg.nn;
+  const img = (s: number[]) => tg.randn(s);
+  const cases: [string, () => tg.nn.Module, number[], ((s: number[]) => tg.Tensor)?][] = [
+    ['Linear with and without bias, activation modules', () => new nn.Sequential(new nn.Linear(6, 5), new nn.ReLU(), new nn.Linear(5, 4, { bias: false }), new nn.LeakyReLU(0.1), new nn.ELU(), new nn.GELU(), new nn.SiLU(), new nn.Sigmoid(), new nn.Tanh(), new nn.Softplus(), new nn.Softmax(1)), [6]],
+    ['GELU tanh module and LogSoftmax', () => new nn.Sequential(new nn.Linear(6, 5), new nn.GELU({ approximate: 'tanh' }), new nn.LogSoftmax(-1)), [6]],
+    ['Linear on 3-D input', () => new nn.Linear(6, 2), [3, 6]],
+    ['Conv2d stride padding dilation groups', () => new nn.Sequential(new nn.Conv2d(4, 6, 3, { stride: 2, padding: 1 }), new nn.Conv2d(6, 6, [3, 2], { dilation: [2, 1], groups: 3, padding: [2, 0] }), new nn.Conv2d(6, 2, 1, { bias: false })), [4, 9, 8], img],
+    ['MaxPool2d and AvgPool2d', () => new nn.Sequential(new nn.MaxPool2d(3, { stride: 2, padding: 1 }), new nn.AvgPool2d(2, { padding: 1 }), new nn.AvgPool2d(2, { stride: 1, countIncludePad: false, padding: 1 })), [3, 9, 10], img],
+    ['BatchNorm2d in eval, Flatten, Dropout', () => new nn.Sequential(new nn.Conv2d(3, 4, 3), new nn.BatchNorm2d(4), new nn.ReLU(), new nn.Flatten(), new nn.Dropout(0.5), new nn.Linear(4 * 36, 3), new nn.BatchNorm1d(3)), [3, 8, 8], img],
+    ['LayerNorm over one and two dims', () => new nn.Sequential(new nn.LayerNorm(6), new nn.LayerNorm([4, 6])), [4, 6]],
+  ];
+  for (const [name, make, feature, gen] of cases) {
+    test(name, async () => {
+      tg.manualSeed(4);
+      const m = make();
+      // Trained-looking statistics, so that eval-mode batch norm is not the identity.
+      m.train();
+      for (let i = 0; i < 3; i++) tg.noGrad(() => m.forward(tg.randn([5, ...feature]).mul(2).add(1)));
+      const [ex, bs] = batches(feature, gen);
+      tg.onnx.toBytes(m, ex);
+      expect(m.training).toBe(true); // export restores the mode
+      await checkAgainstOrt(m, ex, bs);
+    });
+  }
+
+  test('Embedding (Gather) with int32 indices', async () => {
+    tg.manualSeed(5);
+    const m = new nn.Sequential(new nn.Embedding(10, 4), new nn.Flatten(), new nn.Linear(12, 2));
+    const idx = (n: number) => tg.randint(0, 10, [n, 3]);
+    await checkAgainstOrt(m, [idx(3)], [[idx(1)], [idx(7)]]);
+  });
+});
+
+describe('graph details', () => {
+  test('initializers carry state-dict names; inputs and outputs are named; the batch dim is dynamic', async () => {
+    tg.manualSeed(6);
+    const m = new tg.nn.Sequential(new tg.nn.Linear(3, 4), new tg.nn.BatchNorm1d(4));
+    const bytes = tg.onnx.toBytes(m, tg.randn([2, 3]), { inputNames: ['x'], outputNames: ['y'] });
+    const { decodeModel } = await import('../src/onnx/proto');
+    const g = decodeModel(bytes).graph!;
+    expect(g.initializer!.map((t) => t.name).sort()).toEqual(['0.bias', '0.weight', '1.bias', '1.running_mean', '1.running_var', '1.weight'].sort());
+    expect(g.input!.map((v) => v.name)).toEqual(['x']);
+    expect(g.output!.map((v) => v.name)).toEqual(['y']);
+    expect(g.input![0].type!.tensorType!.shape!.dim).toEqual([{ dimParam: 'batch' }, { dimValue: 3 }]);
+    expect(g.output![0].type!.tensorType!.shape!.dim).toEqual([{ dimParam: 'batch' }, { dimValue: 4 }]);
+    const fixed = decodeModel(tg.onnx.toBytes(m, tg.randn([2, 3]), { dynamicAxes: {} })).graph!;
+    expect(fixed.input![0].type!.tensorType!.shape!.dim).toEqual([{ dimValue: 2 }, { dimValue: 3 }]);
+  });
+
+  test('opsets 17 to 21 all run in ONNX Runtime (Gelu node from opset 20)', async () => {
+    const m = new Fn((x) => x.gelu().add(x.gelu({ approximate: 'tanh' })).mean(1));
+    for (const opset of [17, 18, 19, 20, 21]) {
+      const [ex, bs] = batches([5]);
+      const bytes = await checkAgainstOrt(m, ex, bs, { opset });
+      const { decodeModel } = await import('../src/onnx/proto');
+      const ops = decodeModel(bytes).graph!.node!.map((n) => n.opType);
+      expect(ops.includes('Gelu')).toBe(opset >= 20);
+    }
+  });
+
+  test('an op without an ONNX form fails naming the op and the module', () => {
+    class Head extends tg.nn.Module {
+      override forward(x: tg.Tensor): tg.Tensor {
+        return tg.nn.functional.crossEntropy(x, tg.zeros([x.shape[0]], { dtype: 'int32' }));
+      }
+    }
+    const m = new tg.nn.Sequential(new tg.nn.Linear(3, 4), new Head());
+    expect(() => tg.onnx.toBytes(m, tg.randn([2, 3]))).toThrow(/onnx\.toBytes: the op 'crossEntropy' in 1 \(Head\) has no ONNX export/);
+  });
+
+  test('bad arguments', () => {
+    const m = new tg.nn.Linear(3, 4);
+    expect(() => tg.onnx.toBytes(m, tg.randn([2, 3]), { opset: 16 })).toThrow(RangeError);
+    expect(() => tg.onnx.toBytes(m, [] as tg.Tensor[])).toThrow(/onnx.toBytes: exampleInputs/);
+    expect(() => tg.onnx.toBytes({} as tg.nn.Module, tg.randn([2, 3]))).toThrow(TypeError);
+    expect(() => tg.onnx.toBytes(m, tg.randn([2, 3]), { inputNames: ['a', 'b'] })).toThrow(/inputNames/);
+    expect(() => tg.onnx.toBytes(m, tg.randn([2, 3]))).not.toThrow();
+  });
+});
