@@ -82,7 +82,7 @@ function reduction(opType: string | ((param: number, op: string) => string)): Ha
     const keep = p.outShape.length === x.ndim;
     const batch = reducedBatch(v.batch, p.dims, keep);
     if (p.dims.length === 0) return b.set(out, b.one('Identity', [v.name]), batch);
-    const type = typeof opType === 'string' ? opType : opType(args[2] as number, b.modulePath);
+    const type = typeof opType === 'string' ? opType : opType(args[2] as number, b.where());
     b.set(out, reduce(b, type, v.name, p.dims, keep), batch);
   };
 }
@@ -119,7 +119,7 @@ const viewHandler: Handler = (b, args, out, batchSize) => {
     }
     if (batch < 0) {
       throw new RangeError(
-        `onnx.exportModel: reshape of [${x.shape.join(', ')}] to [${shape.join(', ')}] in ${b.modulePath || 'the model'} splits the dynamic batch dim ${v.batch}; export with dynamicAxes: {} for a fixed batch`,
+        `onnx.exportModel: reshape of [${x.shape.join(', ')}] to [${shape.join(', ')}] in ${b.where()} splits the dynamic batch dim ${v.batch}; export with dynamicAxes: {} for a fixed batch`,
       );
     }
     // The batch axis is the one whose size scales with the batch (batch * k after a merge).
@@ -208,7 +208,7 @@ const handlers: Record<string, Handler> = {
   norm: reduction((p, where) => {
     if (p === 2) return 'ReduceL2';
     if (p === 1) return 'ReduceL1';
-    throw new RangeError(`onnx.exportModel: norm with p = ${p} has no ONNX form (p = 1 and 2 do), in ${where || 'the model'}`);
+    throw new RangeError(`onnx.exportModel: norm with p = ${p} has no ONNX form (p = 1 and 2 do), in ${where}`);
   }),
   var: varianceHandler,
   view: viewHandler,
@@ -231,7 +231,7 @@ const handlers: Record<string, Handler> = {
     const [dim, start, len, step] = args.slice(1) as number[];
     if (dim === v.batch) {
       if (start !== 0 || step !== 1 || len !== x.shape[dim]) {
-        throw new RangeError(`onnx.exportModel: slicing the dynamic batch dim ${dim} in ${b.modulePath || 'the model'} cannot be exported; use dynamicAxes: {} for a fixed batch`);
+        throw new RangeError(`onnx.exportModel: slicing the dynamic batch dim ${dim} in ${b.where()} cannot be exported; use dynamicAxes: {} for a fixed batch`);
       }
       return b.set(out, b.one('Identity', [v.name]), v.batch);
     }
@@ -277,7 +277,7 @@ const handlers: Record<string, Handler> = {
   avgPool2d: (b, args, out) => {
     const v = b.val(T(args[0]));
     const p = args[1] as { kernel: number[]; stride: number[]; padding: number[]; ceilMode: boolean; countIncludePad: boolean; divisor: number };
-    if (p.divisor !== 0) throw new RangeError(`onnx.exportModel: avgPool2d with divisorOverride has no ONNX form, in ${b.modulePath || 'the model'}`);
+    if (p.divisor !== 0) throw new RangeError(`onnx.exportModel: avgPool2d with divisorOverride has no ONNX form, in ${b.where()}`);
     const attrs = { kernel_shape: p.kernel, strides: p.stride, pads: [...p.padding, ...p.padding], ceil_mode: p.ceilMode ? 1 : 0, count_include_pad: p.countIncludePad ? 1 : 0 };
     b.set(out, b.one('AveragePool', [v.name], attrs), v.batch === 0 ? 0 : -1);
   },
@@ -286,7 +286,7 @@ const handlers: Record<string, Handler> = {
     const [w, bias, rm, rv] = args.slice(1, 5) as (Tensor | null)[];
     const o = args[5] as { training: boolean; eps: number };
     if (o.training || rm === null || rv === null) {
-      throw new RangeError(`onnx.exportModel: batchNorm with batch statistics (training mode or trackRunningStats: false) cannot be exported, in ${b.modulePath || 'the model'}`);
+      throw new RangeError(`onnx.exportModel: batchNorm with batch statistics (training mode or trackRunningStats: false) cannot be exported, in ${b.where()}`);
     }
     const c = x.shape[1];
     const ones = (v: number) => b.constant(Tensor._zeros([c], x.dtype).fill_(v));
@@ -308,7 +308,7 @@ const handlers: Record<string, Handler> = {
     b.set(out, b.one('LayerNormalization', ins, { axis: -k, epsilon: { f: eps } }), v.batch);
   },
   dropout: (b) => {
-    throw new RangeError(`onnx.exportModel: dropout ran in training mode in ${b.modulePath || 'the model'}; the export runs modules in eval mode, so a functional dropout needs {training: this.training}`);
+    throw new RangeError(`onnx.exportModel: dropout ran in training mode in ${b.where()}; the export runs modules in eval mode, so a functional dropout needs {training: this.training}`);
   },
 };
 

@@ -71,12 +71,14 @@ function withModulePaths<T>(model: Module, b: GraphBuilder, fn: () => T): T {
         enumerable: false,
         writable: true,
         value: (...a: unknown[]) => {
-          const outer = b.modulePath;
-          b.modulePath = path ? `${path} (${m.constructor.name})` : '';
+          const [outerPath, outerClass] = [b.modulePath, b.moduleClass];
+          b.modulePath = path;
+          b.moduleClass = m.constructor.name;
           try {
             return orig.apply(m, a);
           } finally {
-            b.modulePath = outer;
+            b.modulePath = outerPath;
+            b.moduleClass = outerClass;
           }
         },
       });
@@ -134,7 +136,7 @@ function build(fn: string, model: Module, exampleInputs: Tensor | Tensor[], opts
         withTracer((name, args, out) => {
           if (!(out instanceof Tensor)) return;
           const h = exportHandler(name);
-          if (!h) throw new TypeError(`${fn}: the op '${name}' in ${b.modulePath || 'the model'} has no ONNX export`);
+          if (!h) throw new TypeError(`${fn}: the op '${name}' in ${b.where()} has no ONNX export`);
           h(b, args, out, batchSize);
         }, () => model.forward(...fed)),
       ),

@@ -33,6 +33,8 @@ export class GraphBuilder {
   readonly vals = new Map<Tensor, Val>();
   /** Module path of the op being traced, for node names and errors. */
   modulePath = '';
+  /** Class name of that module. */
+  moduleClass = '';
   private used = new Set<string>();
   private counter = 0;
 
@@ -41,6 +43,11 @@ export class GraphBuilder {
     private readonly stateNames: Map<Tensor, string>,
   ) {
     for (const n of stateNames.values()) this.used.add(n);
+  }
+
+  /** The module being traced, for error messages. */
+  where(): string {
+    return this.modulePath ? `${this.modulePath} (${this.moduleClass})` : `the model (${this.moduleClass})`;
   }
 
   fresh(base: string): string {

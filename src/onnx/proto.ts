@@ -68,7 +68,9 @@ function modelProto(): protobuf.Type {
 
 export function encodeModel(model: ModelMsg): Uint8Array {
   const t = modelProto();
-  return t.encode(t.fromObject(model as Record<string, unknown>)).finish();
+  const b = t.encode(t.fromObject(model as Record<string, unknown>)).finish();
+  // A plain Uint8Array view, not Node's Buffer (whose slice() would share memory).
+  return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
 }
 
 /** Decodes a ModelProto; int64 fields come back as numbers (ONNX sizes and indices fit in 2^53). */
