@@ -8,6 +8,7 @@ import { gather, indexSelect } from '../ops/indexing';
 import { conv2d, maxPool2d, avgPool2d } from '../nn/conv';
 import { batchNorm, layerNorm } from '../nn/norm';
 import { softmax, logSoftmax } from '../nn/functional';
+import { full } from '../ops/creation';
 import { Attrs, fromTensorMsg, Ints, intTensor, isInts, Value } from './values';
 import { DataType } from './proto';
 
@@ -306,6 +307,22 @@ const impls: Record<string, Impl> = {
     if (c.attrs.has('value_ints')) { const l = c.attrs.ints('value_ints')!; return { ints: l, dims: [l.length] }; }
     if (c.attrs.has('value_int')) return { ints: [c.attrs.int('value_int')], dims: [] };
     throw new TypeError(`${c.where}: only Constant value, value_int and value_ints are supported`);
+  },
+  Pad: (ins, c) => {
+    let x = t(c, ins[0]);
+    if (c.attrs.string('mode', 'constant') !== 'constant') throw new TypeError(`${c.where}: only constant padding is supported`);
+    const pads = ints(c, ins[1], 'pads');
+    const value = ins[2] ? t(c, ins[2]).item() : 0;
+    const axes = (ins[3] ? ints(c, ins[3], 'axes') : [...Array(x.ndim).keys()]).map((a) => normAxis(c, a, x.ndim));
+    if (pads.length !== 2 * axes.length) throw new RangeError(`${c.where}: pads has ${pads.length} values for ${axes.length} axes`);
+    axes.forEach((d, i) => {
+      const [before, after] = [pads[i], pads[i + axes.length]];
+      if (before < 0 || after < 0) x = slice(x, d, Math.max(0, -before), x.shape[d] - Math.max(0, -after));
+      const side = (n: number) => full(x.shape.map((s, k) => (k === d ? n : s)), value, { dtype: x.dtype });
+      const parts = [...(before > 0 ? [side(before)] : []), x, ...(after > 0 ? [side(after)] : [])];
+      if (parts.length > 1) x = cat(parts, d);
+    });
+    return x;
   },
   Shape: (ins, c) => {
     const s = shapeInts(ins[0] ?? t(c, null));
