@@ -188,3 +188,30 @@ describe('graph details', () => {
     expect(() => tg.onnx.toBytes(m, tg.randn([2, 3]))).not.toThrow();
   });
 });
+
+describe('whole models', () => {
+  const nn = tg.nn;
+  class EmbedBn extends nn.Module {
+    emb = new nn.Embedding(20, 6);
+    fc = new nn.Linear(6 * 4, 8);
+    bn = new nn.BatchNorm1d(8);
+    out = new nn.Linear(8, 3);
+    override forward(idx: tg.Tensor): tg.Tensor {
+      const h = this.emb.forward(idx).flatten(1);
+      return this.out.forward(this.bn.forward(this.fc.forward(h)).relu());
+    }
+  }
+  const cases: [string, () => tg.nn.Module, (n: number) => tg.Tensor][] = [
+    ['the digits MLP of the demo', () => new nn.Sequential(new nn.Linear(64, 256), new nn.ReLU(), new nn.Dropout(0.1), new nn.Linear(256, 128), new nn.ReLU(), new nn.Linear(128, 10)), (n) => tg.rand([n, 64])],
+    ["the README's CNN", () => new nn.Sequential(new nn.Conv2d(1, 16, 3, { padding: 1 }), new nn.ReLU(), new nn.MaxPool2d(2), new nn.Flatten(), new nn.Linear(16 * 4 * 4, 10)), (n) => tg.rand([n, 1, 8, 8])],
+    ['a model with embedding and batch norm', () => new EmbedBn(), (n) => tg.randint(0, 20, [n, 4])],
+  ];
+  for (const [name, make, input] of cases) {
+    test(name, async () => {
+      tg.manualSeed(8);
+      const m = make();
+      for (let i = 0; i < 2; i++) tg.noGrad(() => m.forward(input(9)));
+      await checkAgainstOrt(m, [input(2)], [[input(1)], [input(7)]]);
+    });
+  }
+});
