@@ -7,6 +7,8 @@ import { writeAtomically } from '../io/safetensors';
 import { GraphBuilder, onnxType } from './graph-builder';
 import { exportHandler } from './export-ops';
 import { encodeModel, ModelMsg, ValueInfoMsg } from './proto';
+import { OnnxModule } from './load';
+import { cat, narrow } from '../ops/shape';
 import * as fs from 'node:fs';
 
 export interface ExportOptions {
@@ -19,6 +21,12 @@ export interface ExportOptions {
    * Default: axis 0 of every input is the dynamic 'batch' axis. `{}` exports fixed shapes.
    */
   dynamicAxes?: Record<string, Record<number, string> | number[]>;
+  /**
+   * Run the exported graph once more on the example inputs with their batch rotated and grown by one,
+   * and compare it with the model there (default true): catches values computed outside tapegrad ops
+   * (which the trace sees as constants) and sizes built into constants.
+   */
+  verify?: boolean;
 }
 
 const FN = 'onnx.exportModel';
@@ -169,5 +177,48 @@ function build(fn: string, model: Module, exampleInputs: Tensor | Tensor[], opts
       output: outputInfo,
     },
   };
+  if (opts.verify ?? true) verify(fn, model, model_, inputs, inAxes.map((m) => (m.size ? [...m.keys()][0] : -1)));
   return encodeModel(model_);
+}
+
+/** Inputs with each dynamic axis rotated by one and grown by one (batch B -> B + 1). */
+function otherBatch(inputs: Tensor[], axes: number[]): Tensor[] {
+  return inputs.map((x, i) => {
+    const a = axes[i];
+    if (a < 0 || x.shape[a] === 0) return x;
+    const n = x.shape[a];
+    const rolled = n > 1 ? cat([narrow(x, a, 1, n - 1), narrow(x, a, 0, 1)], a) : x;
+    return cat([rolled, narrow(x, a, n - 1, 1)], a);
+  });
+}
+
+function verify(fn: string, model: Module, msg: ModelMsg, inputs: Tensor[], axes: number[]): void {
+  const xs = otherBatch(inputs, axes);
+  const size = axes.some((a) => a >= 0) ? ` at batch size ${xs[axes.findIndex((a) => a >= 0)].shape[axes.find((a) => a >= 0)!]}` : '';
+  const hint = 'a value in forward was computed outside tapegrad ops or has the batch size built in (e.g. zeros([x.shape[0], n])); compute it with tensor ops, or export with dynamicAxes: {} for a fixed batch';
+  const wasTraining = model.training;
+  let want: unknown;
+  model.eval();
+  try {
+    want = noGrad(() => model.forward(...xs));
+  } catch (e) {
+    throw new RangeError(`${fn}: the model does not run${size} (${(e as Error).message}); export with dynamicAxes: {} for a fixed batch`);
+  } finally {
+    model.train(wasTraining);
+  }
+  let got: unknown;
+  try {
+    got = noGrad(() => new OnnxModule(msg.graph!, msg.opsetImport![0].version!).forward(...xs));
+  } catch (e) {
+    throw new RangeError(`${fn}: the exported graph fails${size} (${(e as Error).message}): ${hint}`);
+  }
+  const ws = Array.isArray(want) ? want : [want];
+  const gs = Array.isArray(got) ? got : [got];
+  ws.forEach((w: Tensor, i) => {
+    const g = gs[i] as Tensor;
+    const [a, b] = [Array.from(g.data()), Array.from(w.data())];
+    const scale = b.reduce((m, v) => (Number.isFinite(v) ? Math.max(m, Math.abs(v)) : m), 0);
+    const bad = g.shape.join() !== w.shape.join() || b.some((v, k) => !(Math.abs(a[k] - v) <= 1e-3 * Math.abs(v) + 1e-4 * scale + 1e-6 || (Number.isNaN(a[k]) && Number.isNaN(v)) || a[k] === v));
+    if (bad) throw new RangeError(`${fn}: the exported graph gives other values than the model${size} (output ${i}): ${hint}`);
+  });
 }
