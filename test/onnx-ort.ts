@@ -1,7 +1,7 @@
 // Test helper: run ONNX bytes in onnxruntime-node and compare with tapegrad tensors.
 import * as ort from 'onnxruntime-node';
 import { expect } from 'vitest';
-import * as tg from '../src';
+import * as tg from 'tapegrad';
 
 const ortType = { float32: 'float32', float64: 'float64', int32: 'int32' } as const;
 

@@ -1,7 +1,7 @@
 // tg.onnx.exportModel / toBytes: every exported op and module, run in ONNX Runtime and compared with
 // tapegrad's own forward pass, at batch sizes other than the example's.
 import { describe, expect, test } from 'vitest';
-import * as tg from '../src';
+import * as tg from 'tapegrad';
 import { checkAgainstOrt } from './onnx-ort';
 
 /** A module whose forward is `fn`, holding `params` as parameters p0, p1, ... */

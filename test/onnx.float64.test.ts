@@ -1,7 +1,7 @@
 // float64 models export as float64 (DOUBLE): every op that ONNX Runtime's CPU provider runs in double
 // matches tapegrad to 1e-12; the ops it has no double kernel for are pinned here and in the README.
 import { describe, expect, test } from 'vitest';
-import * as tg from '../src';
+import * as tg from 'tapegrad';
 import { checkAgainstOrt } from './onnx-ort';
 
 class Fn extends tg.nn.Module {

@@ -1,7 +1,7 @@
 // ONNX ops that tapegrad's exporter does not write but other exporters do (PyTorch, tf2onnx): small
 // hand-built graphs run by tg.onnx.load and by ONNX Runtime must agree.
 import { describe, expect, test } from 'vitest';
-import * as tg from '../src';
+import * as tg from 'tapegrad';
 import { AttrType, AttributeMsg, DataType, encodeModel, NodeMsg, TensorMsg } from '../src/onnx/proto';
 import { expectClose, runOrt } from './onnx-ort';
 

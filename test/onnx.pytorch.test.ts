@@ -3,7 +3,7 @@
 import { describe, expect, test } from 'vitest';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import * as tg from '../src';
+import * as tg from 'tapegrad';
 import { expectClose, runOrt } from './onnx-ort';
 
 const dir = path.join(__dirname, 'fixtures', 'onnx');

@@ -3,7 +3,7 @@ import { expect, test } from 'vitest';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import * as tg from '../src';
+import * as tg from 'tapegrad';
 
 test('the serving example prints the predicted digit', async () => {
   const readme = fs.readFileSync(path.join(__dirname, '..', 'README.md'), 'utf8');

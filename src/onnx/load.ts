@@ -116,7 +116,9 @@ export class OnnxModule extends Module {
     this._inputs.forEach((s, i) => {
       const x = xs[i];
       if (!(x instanceof Tensor)) throw new TypeError(`${fn}: input '${s.name}' must be a Tensor`);
-      if (x.dtype !== s.dtype) throw new TypeError(`${fn}: input '${s.name}' must be ${s.dtype}, got ${x.dtype}`);
+      // A float graph also runs in float64 after module.double() (checkGradients does that).
+      const ok = x.dtype === s.dtype || (s.dtype !== 'int32' && x.dtype !== 'int32');
+      if (!ok) throw new TypeError(`${fn}: input '${s.name}' must be ${s.dtype}, got ${x.dtype}`);
       if (s.dims && (s.dims.length !== x.ndim || s.dims.some((d, j) => d !== null && d !== x.shape[j]))) {
         throw new RangeError(`${fn}: input '${s.name}' has shape [${x.shape.join(', ')}], the model expects [${s.dims.map((d) => d ?? '?').join(', ')}]`);
       }
