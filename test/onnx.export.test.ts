@@ -84,6 +84,7 @@ describe('reductions, matmul and shapes', () => {
     ['prod', (x) => x.prod(2)],
     ['logsumexp', (x) => x.logsumexp(1)],
     ['var std', (x) => tg.var(x, 2).add(tg.std(x, [1, 2], { correction: 0, keepDim: false }).unsqueeze(1))],
+    ['argmax argmin, with and without dim', (x) => x.argmax(2, true).float().add(x.argmin(2).float().unsqueeze(2)).add(x.argmax().float())],
     ['norm p=1 p=2', (x) => x.norm(2, 2).add(x.norm(1, 2))],
     ['matmul with a parameter', (x, m) => x.matmul(P(m, 0)), [tg.randn([4, 3])]],
     ['batched matmul of the input with itself', (x) => x.matmul(x.transpose(1, 2))],

@@ -87,6 +87,17 @@ function reduction(opType: string | ((param: number, op: string) => string)): Ha
   };
 }
 
+function argReduction(opType: string): Handler {
+  return (b, args, out) => {
+    const x = T(args[0]);
+    const p = args[1] as Plan;
+    const v = b.val(x);
+    const keep = p.outShape.length === x.ndim;
+    const r = b.one(opType, [v.name], { axis: p.dims[0], keepdims: keep ? 1 : 0 });
+    b.set(out, b.one('Cast', [r], { to: onnxType.int32 }), reducedBatch(v.batch, p.dims, keep));
+  };
+}
+
 const varianceHandler: Handler = (b, args, out) => {
   const x = T(args[0]);
   const p = args[1] as Plan;
@@ -211,6 +222,8 @@ const handlers: Record<string, Handler> = {
     throw new RangeError(`onnx.exportModel: norm with p = ${p} has no ONNX form (p = 1 and 2 do), in ${where}`);
   }),
   var: varianceHandler,
+  argmax: argReduction('ArgMax'),
+  argmin: argReduction('ArgMin'),
   view: viewHandler,
   permute: (b, args, out) => {
     const v = b.val(T(args[0]));

@@ -90,6 +90,11 @@ function poolArgs(c: NodeCtx, rank: number) {
   };
 }
 
+function argReduce(c: NodeCtx, x: Tensor, f: (x: Tensor, dim: number, keep: boolean) => Tensor): Tensor {
+  if (c.attrs.int('select_last_index', 0) !== 0) throw new TypeError(`${c.where}: select_last_index = 1 is not supported`);
+  return f(x, normAxis(c, c.attrs.int('axis', 0), x.ndim), c.attrs.int('keepdims', 1) === 1);
+}
+
 function castTo(c: NodeCtx, v: Value, to: number): Value {
   if (to === DataType.FLOAT || to === DataType.DOUBLE) return t(c, v).to(to === DataType.FLOAT ? 'float32' : 'float64');
   if (to === DataType.BOOL) return isInts(v) ? { ints: v.ints.map((x) => (x !== 0 ? 1 : 0)), dims: v.dims } : E.ne(v, 0);
@@ -169,6 +174,8 @@ const impls: Record<string, Impl> = {
   ReduceLogSumExp: reduceImpl((x, d, k) => R.logsumexp(x, d, k), 18),
   ReduceL1: reduceImpl((x, d, k) => R.norm(x, 1, d, k), 18),
   ReduceL2: reduceImpl((x, d, k) => R.norm(x, 2, d, k), 18),
+  ArgMax: unary((x, c) => argReduce(c, x, R.argmax)),
+  ArgMin: unary((x, c) => argReduce(c, x, R.argmin)),
   Reshape: (ins, c) => {
     const x = ins[0] ?? t(c, null);
     const target = reshapeTarget(c, ints(c, ins[1], 'shape'), isInts(x) ? x.dims : x.shape);
