@@ -2,7 +2,7 @@
 // tapegrad's own forward pass, at batch sizes other than the example's.
 import { describe, expect, test } from 'vitest';
 import * as tg from 'tapegrad';
-import { checkAgainstOrt } from './onnx-ort';
+import { checkAgainstOrt, expectClose } from './onnx-ort';
 
 /** A module whose forward is `fn`, holding `params` as parameters p0, p1, ... */
 class Fn extends tg.nn.Module {
@@ -168,6 +168,29 @@ describe('graph details', () => {
       const ops = decodeModel(bytes).graph!.node!.map((n) => n.opType);
       expect(ops.includes('Gelu')).toBe(opset >= 20);
     }
+  });
+
+  test('two inputs (float and int32) and two outputs, named; the loaded module returns both', async () => {
+    class Two extends tg.nn.Module {
+      emb = new tg.nn.Embedding(9, 3);
+      fc = new tg.nn.Linear(3, 2);
+      override forward(x: tg.Tensor, idx: tg.Tensor): tg.Tensor[] {
+        const h = this.emb.forward(idx).mean(1).add(x);
+        return [this.fc.forward(h), h.sum(1)];
+      }
+    }
+    tg.manualSeed(9);
+    const m = new Two();
+    const io = (n: number) => [tg.randn([n, 3]), tg.randint(0, 9, [n, 5])];
+    const opts = { inputNames: ['x', 'idx'], outputNames: ['logits', 'total'] };
+    const bytes = await checkAgainstOrt(m, io(2), [io(1), io(7)], opts);
+    const loaded = tg.onnx.load(bytes);
+    expect(loaded.inputNames).toEqual(['x', 'idx']);
+    const [a, b] = io(4);
+    const got = loaded.forward(a, b) as tg.Tensor[];
+    const want = m.forward(a, b);
+    expect(got.map((t) => t.shape)).toEqual(want.map((t) => t.shape));
+    got.forEach((g, i) => expectClose(g.data(), want[i], 1e-5, 1e-6));
   });
 
   test('an op without an ONNX form fails naming the op and the module', () => {

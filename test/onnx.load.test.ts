@@ -172,6 +172,7 @@ describe('bad files', () => {
       w.dims = [8, 2];
     }))).toThrow(/onnx\.load: node '.*' \((MatMul|Gemm)\)/);
     expect(() => tg.onnx.load(edit((m) => (m.opsetImport = [])))).toThrow(/no opset/);
+    expect(() => tg.onnx.load(edit((m) => (m.graph!.initializer![0].name = 'inputNames')))).toThrow(/initializer 'inputNames' clashes with a Module property/);
     const m = tg.onnx.load(good);
     expect(() => m.forward(tg.randn([2, 1, 5, 4]))).toThrow(/onnx model: input 'input' has shape \[2, 1, 5, 4\], the model expects \[\?, 1, 4, 4\]/);
     expect(() => m.forward(tg.randint(0, 3, [2, 1, 4, 4]))).toThrow(/input 'input' must be float32, got int32/);

@@ -79,4 +79,10 @@ describe('loader ops agree with ONNX Runtime', () => {
     ], ['n', 4, 5], ['y'])],
   ];
   for (const [name, make] of cases) test(name, async () => agree(make(), x));
+
+  test('shapes that would need huge allocations are refused at load', () => {
+    const huge = [2 ** 20, 2 ** 20, 4, 5];
+    expect(() => tg.onnx.load(model([node('Expand', ['x', 'e'], ['y'])], ['n', 4, 5], ['y'], [ints('e', huge)]))).toThrow(/onnx\.load: node 'Expand_y' \(Expand\): shape .* has too many elements/);
+    expect(() => tg.onnx.load(model([node('Pad', ['x', 'p'], ['y'])], ['n', 4, 5], ['y'], [ints('p', [0, 0, 2 ** 40, 0, 0, 0])]))).toThrow(/onnx\.load: node 'Pad_y' \(Pad\): .*too many elements/);
+  });
 });

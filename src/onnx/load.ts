@@ -10,6 +10,7 @@ import { Attrs, checkDims, fromTensorMsg, isInts, Value } from './values';
 import { runImpl } from './run-ops';
 
 const FN = 'onnx.load';
+const RESERVED = new Set(['training', 'inputNames', 'outputNames', 'opTypes', '_steps', '_consts', '_params', '_inputs', '_opset']);
 
 interface InputSpec {
   name: string;
@@ -64,7 +65,7 @@ export class OnnxModule extends Module {
       const v = fromTensorMsg(`${FN}: initializer '${name}'`, init);
       if (isInts(v)) consts.set(name, v);
       else {
-        if (name in Module.prototype || name === 'training' || name in this) {
+        if (name in Module.prototype || name in this || RESERVED.has(name)) {
           throw new TypeError(`${FN}: initializer '${name}' clashes with a Module property`);
         }
         const p = new Parameter(v);

@@ -9,7 +9,7 @@ import { conv2d, maxPool2d, avgPool2d } from '../nn/conv';
 import { batchNorm, layerNorm } from '../nn/norm';
 import { softmax, logSoftmax } from '../nn/functional';
 import { full } from '../ops/creation';
-import { Attrs, fromTensorMsg, Ints, intTensor, isInts, Value } from './values';
+import { Attrs, checkDims, fromTensorMsg, Ints, intTensor, isInts, Value } from './values';
 import { DataType } from './proto';
 
 export interface NodeCtx {
@@ -218,6 +218,7 @@ const impls: Record<string, Impl> = {
       const d = x.shape[i - (rank - x.ndim)] ?? 1;
       return s === 1 ? d : s;
     });
+    checkDims(c.where, full);
     return expand(x, full);
   },
   Slice: (ins, c) => {
@@ -325,7 +326,11 @@ const impls: Record<string, Impl> = {
     axes.forEach((d, i) => {
       const [before, after] = [pads[i], pads[i + axes.length]];
       if (before < 0 || after < 0) x = slice(x, d, Math.max(0, -before), x.shape[d] - Math.max(0, -after));
-      const side = (n: number) => full(x.shape.map((s, k) => (k === d ? n : s)), value, { dtype: x.dtype });
+      const side = (n: number) => {
+        const shape = x.shape.map((s, k) => (k === d ? n : s));
+        checkDims(c.where, shape);
+        return full(shape, value, { dtype: x.dtype });
+      };
       const parts = [...(before > 0 ? [side(before)] : []), x, ...(after > 0 ? [side(after)] : [])];
       if (parts.length > 1) x = cat(parts, d);
     });
