@@ -167,6 +167,7 @@ describe('graph details', () => {
       const { decodeModel } = await import('../src/onnx/proto');
       const ops = decodeModel(bytes).graph!.node!.map((n) => n.opType);
       expect(ops.includes('Gelu')).toBe(opset >= 20);
+      expect(decodeModel(bytes).irVersion).toBe(opset <= 18 ? 8 : opset <= 20 ? 9 : 10);
     }
   });
 
@@ -201,6 +202,11 @@ describe('graph details', () => {
     }
     const m = new tg.nn.Sequential(new tg.nn.Linear(3, 4), new Head());
     expect(() => tg.onnx.toBytes(m, tg.randn([2, 3]))).toThrow(/onnx\.toBytes: the op 'crossEntropy' in 1 \(Head\) has no ONNX export/);
+  });
+
+  test('a 0-d input has no batch axis', async () => {
+    const m = new Fn((x) => x.mul(2).add(1));
+    await checkAgainstOrt(m, [tg.tensor(3)], [[tg.tensor(-1.5)]]);
   });
 
   test('bad arguments', () => {

@@ -115,7 +115,7 @@ function build(fn: string, model: Module, exampleInputs: Tensor | Tensor[], opts
   const opset = opts.opset ?? 17;
   if (!Number.isInteger(opset) || opset < 17 || opset > 21) throw new RangeError(`${fn}: opset must be an integer from 17 to 21, got ${String(opset)}`);
   const inNames = names(fn, 'inputNames', opts.inputNames, inputs.length, 'input');
-  const dynSpec = opts.dynamicAxes ?? Object.fromEntries(inNames.map((n) => [n, { 0: 'batch' }]));
+  const dynSpec = opts.dynamicAxes ?? Object.fromEntries(inNames.filter((_, i) => inputs[i].ndim > 0).map((n) => [n, { 0: 'batch' }]));
   if (typeof dynSpec !== 'object' || dynSpec === null) throw new TypeError(`${fn}: dynamicAxes must be an object`);
   const inAxes = inNames.map((n, i) => axesOf(fn, n, dynSpec[n], inputs[i].ndim));
   const batchSizes = new Set(inAxes.flatMap((m, i) => [...m.keys()].map((a) => inputs[i].shape[a])));
@@ -165,7 +165,8 @@ function build(fn: string, model: Module, exampleInputs: Tensor | Tensor[], opts
   });
 
   const model_: ModelMsg = {
-    irVersion: 8,
+    // The IR version that introduced the opset (ONNX's versioning table): 17-18 -> 8, 19-20 -> 9, 21 -> 10.
+    irVersion: opset <= 18 ? 8 : opset <= 20 ? 9 : 10,
     opsetImport: [{ domain: '', version: opset }],
     producerName: 'tapegrad',
     producerVersion: '0.1.0',
