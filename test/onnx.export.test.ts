@@ -56,6 +56,7 @@ const elementwise: [string, (x: tg.Tensor) => tg.Tensor, ((s: number[]) => tg.Te
   ['comparisons', (x) => x.eq(x.relu()).add(x.ne(0)).add(x.lt(0.2)).add(x.le(0.1)).add(x.gt(-0.3)).add(x.ge(0.4))],
   ['where', (x) => tg.where(x.gt(0), x.mul(2), x.exp())],
   ['where scalars', (x) => tg.where(x.lt(0), 0, x)],
+  ['to float64 and back, clone, contiguous', (x) => x.to('float64').mul(2).to('float32').clone().add(x.transpose(1, 2).contiguous().transpose(1, 2))],
   ['softmax', (x) => tg.nn.functional.softmax(x, 1)],
   ['logSoftmax', (x) => tg.nn.functional.logSoftmax(x, -1)],
 ];
@@ -114,7 +115,7 @@ describe('modules', () => {
   const img = (s: number[]) => tg.randn(s);
   const cases: [string, () => tg.nn.Module, number[], ((s: number[]) => tg.Tensor)?][] = [
     ['Linear with and without bias, activation modules', () => new nn.Sequential(new nn.Linear(6, 5), new nn.ReLU(), new nn.Linear(5, 4, { bias: false }), new nn.LeakyReLU(0.1), new nn.ELU(), new nn.GELU(), new nn.SiLU(), new nn.Sigmoid(), new nn.Tanh(), new nn.Softplus(), new nn.Softmax(1)), [6]],
-    ['GELU tanh module and LogSoftmax', () => new nn.Sequential(new nn.Linear(6, 5), new nn.GELU({ approximate: 'tanh' }), new nn.LogSoftmax(-1)), [6]],
+    ['GELU tanh module, Identity and LogSoftmax', () => new nn.Sequential(new nn.Linear(6, 5), new nn.GELU({ approximate: 'tanh' }), new nn.Identity(), new nn.LogSoftmax(-1)), [6]],
     ['Linear on 3-D input', () => new nn.Linear(6, 2), [3, 6]],
     ['Conv2d stride padding dilation groups', () => new nn.Sequential(new nn.Conv2d(4, 6, 3, { stride: 2, padding: 1 }), new nn.Conv2d(6, 6, [3, 2], { dilation: [2, 1], groups: 3, padding: [2, 0] }), new nn.Conv2d(6, 2, 1, { bias: false })), [4, 9, 8], img],
     ['MaxPool2d and AvgPool2d', () => new nn.Sequential(new nn.MaxPool2d(3, { stride: 2, padding: 1 }), new nn.AvgPool2d(2, { padding: 1 }), new nn.AvgPool2d(2, { stride: 1, countIncludePad: false, padding: 1 })), [3, 9, 10], img],
