@@ -205,6 +205,37 @@ describe('graph details', () => {
     expect(() => tg.onnx.toBytes(m, tg.randn([2, 3]))).toThrow(/onnx\.toBytes: the op 'crossEntropy' in 1 \(Head\) has no ONNX export/);
   });
 
+  test('Linear on 2-D input is one Gemm, Softmax one node; a subclass with its own forward is traced', async () => {
+    const { decodeModel } = await import('../src/onnx/proto');
+    class Scaled extends tg.nn.Linear {
+      override forward(x: tg.Tensor): tg.Tensor {
+        return super.forward(x).mul(3);
+      }
+    }
+    tg.manualSeed(10);
+    const inner = new tg.nn.Linear(4, 4);
+    const own = (x: tg.Tensor) => x.neg();
+    Object.defineProperty(inner, 'forward', { value: own, writable: true, configurable: true, enumerable: false });
+    const m = new tg.nn.Sequential(new tg.nn.Linear(3, 4), inner, new Scaled(4, 2), new tg.nn.Softmax(1), new tg.nn.Linear(2, 2, { bias: false }), new tg.nn.LogSoftmax(-1));
+    const [ex, bs] = batches([3]);
+    const bytes = await checkAgainstOrt(m, ex, bs);
+    const ops = decodeModel(bytes).graph!.node!.map((n) => n.opType).filter((o) => o !== 'Constant');
+    expect(ops).toEqual(['Gemm', 'Neg', 'Transpose', 'MatMul', 'Add', 'Mul', 'Softmax', 'Gemm', 'LogSoftmax']);
+    expect(inner.forward).toBe(own);
+  });
+
+  test('the same tensor twice, and the input itself, as outputs', async () => {
+    class Dup extends tg.nn.Module {
+      override forward(x: tg.Tensor): tg.Tensor[] {
+        const y = x.relu();
+        return [y, y, x];
+      }
+    }
+    const [ex, bs] = batches([3]);
+    const bytes = await checkAgainstOrt(new Dup(), ex, bs);
+    expect(tg.onnx.load(bytes).outputNames).toEqual(['output0', 'output1', 'output2']);
+  });
+
   test('a 0-d input has no batch axis', async () => {
     const m = new Fn((x) => x.mul(2).add(1));
     await checkAgainstOrt(m, [tg.tensor(3)], [[tg.tensor(-1.5)]]);

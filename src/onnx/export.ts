@@ -6,6 +6,7 @@ import { withTracer } from '../autograd/trace';
 import { writeAtomically } from '../io/safetensors';
 import { GraphBuilder, onnxType } from './graph-builder';
 import { exportHandler } from './export-ops';
+import { moduleExport } from './module-exports';
 import { encodeModel, ModelMsg, ValueInfoMsg } from './proto';
 import { OnnxModule } from './load';
 import { cat, narrow } from '../ops/shape';
@@ -70,10 +71,12 @@ function valueInfo(name: string, t: Tensor, dyn: Map<number, string>): ValueInfo
 
 /** Runs `fn` with every submodule's forward reporting its dotted name to `b`. */
 function withModulePaths<T>(model: Module, b: GraphBuilder, fn: () => T): T {
-  const patched: Module[] = [];
+  const patched: [Module, PropertyDescriptor | undefined][] = [];
   try {
     for (const [path, m] of model.namedModules()) {
       const orig = m.forward;
+      const ownDesc = Object.getOwnPropertyDescriptor(m, 'forward');
+      const own = ownDesc !== undefined;
       Object.defineProperty(m, 'forward', {
         configurable: true,
         enumerable: false,
@@ -83,18 +86,31 @@ function withModulePaths<T>(model: Module, b: GraphBuilder, fn: () => T): T {
           b.modulePath = path;
           b.moduleClass = m.constructor.name;
           try {
-            return orig.apply(m, a);
+            const whole = b.suppressed === 0 && !own ? moduleExport(b, m, a) : null;
+            if (!whole) return orig.apply(m, a);
+            b.suppressed++;
+            let out: unknown;
+            try {
+              out = orig.apply(m, a);
+            } finally {
+              b.suppressed--;
+            }
+            if (out instanceof Tensor) whole(out);
+            return out;
           } finally {
             b.modulePath = outerPath;
             b.moduleClass = outerClass;
           }
         },
       });
-      patched.push(m);
+      patched.push([m, ownDesc]);
     }
     return fn();
   } finally {
-    for (const m of patched) delete (m as unknown as Record<string, unknown>).forward;
+    for (const [m, desc] of patched) {
+      if (desc) Object.defineProperty(m, 'forward', desc);
+      else delete (m as unknown as Record<string, unknown>).forward;
+    }
   }
 }
 
@@ -142,7 +158,7 @@ function build(fn: string, model: Module, exampleInputs: Tensor | Tensor[], opts
     result = withModulePaths(model, b, () =>
       noGrad(() =>
         withTracer((name, args, out) => {
-          if (!(out instanceof Tensor)) return;
+          if (!(out instanceof Tensor) || b.suppressed > 0) return;
           const h = exportHandler(name);
           if (!h) throw new TypeError(`${fn}: the op '${name}' in ${b.where()} has no ONNX export`);
           h(b, args, out, batchSize);
@@ -155,9 +171,23 @@ function build(fn: string, model: Module, exampleInputs: Tensor | Tensor[], opts
   const outs = inputList(`${fn}: the model's output`, result);
   const outNames = names(fn, 'outputNames', opts.outputNames, outs.length, 'output');
   const outputInfo: ValueInfoMsg[] = [];
+  const claimed = new Set<string>();
   outs.forEach((t, i) => {
     const v = b.val(t);
-    if (fed.includes(t) || v.name !== outNames[i]) b.nodes.push({ name: `/Identity_${outNames[i]}`, opType: 'Identity', input: [v.name], output: [outNames[i]] });
+    if (v.name !== outNames[i]) {
+      const producer = b.nodes.find((n) => n.output!.includes(v.name));
+      if (producer && !claimed.has(v.name)) {
+        // Name the producing node's output after the graph output (and its other uses with it).
+        for (const n of b.nodes) {
+          n.input = n.input!.map((s) => (s === v.name ? outNames[i] : s));
+          n.output = n.output!.map((s) => (s === v.name ? outNames[i] : s));
+        }
+        claimed.add(outNames[i]);
+        v.name = outNames[i];
+      } else {
+        b.nodes.push({ name: `/Identity_${outNames[i]}`, opType: 'Identity', input: [v.name], output: [outNames[i]] });
+      }
+    }
     const given = axesOf(fn, outNames[i], dynSpec[outNames[i]], t.ndim);
     const symbol = inAxes.find((m) => m.size)?.values().next().value ?? 'batch';
     const dyn = given.size || v.batch < 0 || batchSize < 0 ? given : new Map([[v.batch, symbol]]);

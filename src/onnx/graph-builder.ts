@@ -33,6 +33,8 @@ export class GraphBuilder {
   readonly vals = new Map<Tensor, Val>();
   /** Module path of the op being traced, for node names and errors. */
   modulePath = '';
+  /** >0 while a module written as one node runs (its ops are not traced). */
+  suppressed = 0;
   /** Class name of that module. */
   moduleClass = '';
   private used = new Set<string>();
