@@ -281,11 +281,11 @@ describe('whole models', () => {
 describe('the export checks its graph on another batch', () => {
   test('a batch-sized constant is caught', () => {
     const m = new Fn((x) => x.add(tg.ones([x.shape[0], 1])));
-    expect(() => tg.onnx.toBytes(m, tg.randn([3, 4]))).toThrow(/onnx\.toBytes: the exported graph fails at batch size 4 .*built in/);
+    expect(() => tg.onnx.toBytes(m, tg.randn([3, 4]))).toThrow(/onnx\.toBytes: the exported graph fails at batch size 7 .*built in/);
     expect(() => tg.onnx.toBytes(m, tg.randn([3, 4]), { dynamicAxes: {} })).not.toThrow();
   });
   test('a value computed outside tapegrad ops is caught', () => {
     const m = new Fn((x) => x.mul(tg.tensor(x.sum().item())));
-    expect(() => tg.onnx.toBytes(m, tg.randn([3, 4]))).toThrow(/onnx\.toBytes: the exported graph gives other values than the model at batch size 4/);
+    expect(() => tg.onnx.toBytes(m, tg.randn([3, 4]))).toThrow(/onnx\.toBytes: the exported graph gives other values than the model at batch size 7/);
   });
 });

@@ -86,3 +86,14 @@ describe('loader ops agree with ONNX Runtime', () => {
     expect(() => tg.onnx.load(model([node('Pad', ['x', 'p'], ['y'])], ['n', 4, 5], ['y'], [ints('p', [0, 0, 2 ** 40, 0, 0, 0])]))).toThrow(/onnx\.load: node 'Pad_y' \(Pad\): .*too many elements/);
   });
 });
+
+test('a model with dynamic image sizes loads (the load-time check runs with room for its kernels)', async () => {
+  tg.manualSeed(22);
+  const m = new tg.nn.Sequential(new tg.nn.Conv2d(1, 2, 5), new tg.nn.MaxPool2d(2), new tg.nn.Conv2d(2, 1, 3));
+  const bytes = tg.onnx.toBytes(m, tg.randn([2, 1, 12, 12]), { dynamicAxes: { input: { 2: 'height' } } });
+  const { decodeModel } = await import('../src/onnx/proto');
+  expect(decodeModel(bytes).graph!.output![0].type!.tensorType!.shape!.dim).toEqual([{ dimValue: 2 }, { dimValue: 1 }, { dimParam: 'output_dim2' }, { dimValue: 2 }]);
+  const loaded = tg.onnx.load(bytes);
+  const x = tg.randn([2, 1, 16, 12]);
+  expectClose((await runOrt(bytes, { input: x })).output.data as Float32Array, loaded.forward(x) as tg.Tensor, 1e-5, 1e-6);
+});

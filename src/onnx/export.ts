@@ -23,7 +23,7 @@ export interface ExportOptions {
    */
   dynamicAxes?: Record<string, Record<number, string> | number[]>;
   /**
-   * Run the exported graph once more on the example inputs with their batch rotated and grown by one,
+   * Run the exported graph once more on the example inputs with their batch rotated and grown to 2n + 1,
    * and compare it with the model there (default true): catches values computed outside tapegrad ops
    * (which the trace sees as constants) and sizes built into constants.
    */
@@ -208,22 +208,32 @@ function build(fn: string, model: Module, exampleInputs: Tensor | Tensor[], opts
       output: outputInfo,
     },
   };
-  if (opts.verify ?? true) verify(fn, model, model_, inputs, inAxes.map((m) => (m.size ? [...m.keys()][0] : -1)));
+  if (opts.verify ?? true) {
+    const shapes = verify(fn, model, model_, inputs, inAxes.map((m) => (m.size ? [...m.keys()][0] : -1)));
+    // Output dims that changed with the inputs' dynamic dims are dynamic too, whatever the trace inferred.
+    outs.forEach((t, i) => {
+      const dim = outputInfo[i].type!.tensorType!.shape!.dim!;
+      t.shape.forEach((s, d) => {
+        if (shapes[i][d] !== s && dim[d].dimValue !== undefined) dim[d] = { dimParam: `${outNames[i]}_dim${d}` };
+      });
+    });
+  }
   return encodeModel(model_);
 }
 
-/** Inputs with each dynamic axis rotated by one and grown by one (batch B -> B + 1). */
+/** Inputs with each dynamic axis rotated by one and more than doubled (size n -> 2n + 1, so that sizes pooled down still change). */
 function otherBatch(inputs: Tensor[], axes: number[]): Tensor[] {
   return inputs.map((x, i) => {
     const a = axes[i];
     if (a < 0 || x.shape[a] === 0) return x;
     const n = x.shape[a];
     const rolled = n > 1 ? cat([narrow(x, a, 1, n - 1), narrow(x, a, 0, 1)], a) : x;
-    return cat([rolled, narrow(x, a, n - 1, 1)], a);
+    return cat([rolled, x, narrow(x, a, n - 1, 1)], a);
   });
 }
 
-function verify(fn: string, model: Module, msg: ModelMsg, inputs: Tensor[], axes: number[]): void {
+/** Checks the graph on other inputs; returns the output shapes there. */
+function verify(fn: string, model: Module, msg: ModelMsg, inputs: Tensor[], axes: number[]): number[][] {
   const xs = otherBatch(inputs, axes);
   const size = axes.some((a) => a >= 0) ? ` at batch size ${xs[axes.findIndex((a) => a >= 0)].shape[axes.find((a) => a >= 0)!]}` : '';
   const hint = 'a value in forward was computed outside tapegrad ops or has the batch size built in (e.g. zeros([x.shape[0], n])); compute it with tensor ops, or export with dynamicAxes: {} for a fixed batch';
@@ -252,4 +262,5 @@ function verify(fn: string, model: Module, msg: ModelMsg, inputs: Tensor[], axes
     const bad = g.shape.join() !== w.shape.join() || b.some((v, k) => !(Math.abs(a[k] - v) <= 1e-3 * Math.abs(v) + 1e-4 * scale + 1e-6 || (Number.isNaN(a[k]) && Number.isNaN(v)) || a[k] === v));
     if (bad) throw new RangeError(`${fn}: the exported graph gives other values than the model${size} (output ${i}): ${hint}`);
   });
+  return ws.map((w: Tensor) => w.shape.slice());
 }

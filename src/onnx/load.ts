@@ -146,9 +146,13 @@ export class OnnxModule extends Module {
     return res.length === 1 ? res[0] : res;
   }
 
-  /** @internal A run on zero inputs (dynamic dims as 1), so shape and type errors show at load. */
+  /**
+   * @internal A run on zero inputs, so shape and type errors show at load: dynamic dims as 1 at
+   * axis 0 (a batch) and as 32 elsewhere (sizes such as an image's, which kernels need room for).
+   */
   _dryRun(): void {
-    noGrad(() => this.forward(...this._inputs.map((s) => zeros((s.dims ?? []).map((d) => d ?? 1), { dtype: s.dtype }))));
+    const dims = (s: InputSpec) => (s.dims ?? []).map((d, i) => d ?? (i === 0 ? 1 : 32));
+    noGrad(() => this.forward(...this._inputs.map((s) => zeros(dims(s), { dtype: s.dtype }))));
   }
 }
 
