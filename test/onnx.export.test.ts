@@ -247,6 +247,10 @@ describe('graph details', () => {
     expect(() => tg.onnx.toBytes(m, [] as tg.Tensor[])).toThrow(/onnx.toBytes: exampleInputs/);
     expect(() => tg.onnx.toBytes({} as tg.nn.Module, tg.randn([2, 3]))).toThrow(TypeError);
     expect(() => tg.onnx.toBytes(m, tg.randn([2, 3]), { inputNames: ['a', 'b'] })).toThrow(/inputNames/);
+    expect(() => tg.onnx.toBytes(m, tg.randn([2, 3]), { inputNames: ['x'], outputNames: ['x'] })).toThrow(/onnx\.toBytes: 'x' names both an input and an output/);
+    expect(() => tg.onnx.toBytes(m, tg.randn([2, 3]), { dynamicAxes: { input: { 0: 'n', 1: 'm' } } })).toThrow(/one dynamic \(batch\) axis per value/);
+    expect(() => tg.onnx.toBytes(m, tg.randn([2, 3]), { dynamicAxes: { input: [5] } })).toThrow(/axis 5 is out of range for rank 2/);
+    expect(() => tg.onnx.exportModel(m, tg.randn([2, 3]), '')).toThrow(/onnx\.exportModel: path must be a non-empty string/);
     expect(() => tg.onnx.toBytes(m, tg.randn([2, 3]))).not.toThrow();
   });
 });

@@ -11,6 +11,7 @@ import { encodeModel, ModelMsg, ValueInfoMsg } from './proto';
 import { OnnxModule } from './load';
 import { cat, narrow } from '../ops/shape';
 import * as fs from 'node:fs';
+import { backendInfo } from '../runtime';
 
 export interface ExportOptions {
   /** ONNX opset of the default domain, 17 to 21 (default 17). */
@@ -170,6 +171,8 @@ function build(fn: string, model: Module, exampleInputs: Tensor | Tensor[], opts
   }
   const outs = inputList(`${fn}: the model's output`, result);
   const outNames = names(fn, 'outputNames', opts.outputNames, outs.length, 'output');
+  const clash = outNames.find((n) => inNames.includes(n));
+  if (clash !== undefined) throw new TypeError(`${fn}: '${clash}' names both an input and an output`);
   const outputInfo: ValueInfoMsg[] = [];
   const claimed = new Set<string>();
   outs.forEach((t, i) => {
@@ -199,7 +202,7 @@ function build(fn: string, model: Module, exampleInputs: Tensor | Tensor[], opts
     irVersion: opset <= 18 ? 8 : opset <= 20 ? 9 : 10,
     opsetImport: [{ domain: '', version: opset }],
     producerName: 'tapegrad',
-    producerVersion: '0.1.0',
+    producerVersion: backendInfo().version,
     graph: {
       name: model.constructor.name,
       node: b.nodes,
