@@ -74,6 +74,9 @@ describe('round trip: export, load, same outputs and gradients', () => {
     require('node:fs').unlinkSync(file);
     expect(loaded.inputNames).toEqual(['input']);
     expect(loaded.outputNames).toEqual(['output']);
+    const other = tg.onnx.load(tg.onnx.toBytes(new nn.Sequential(new nn.Linear(3, 4), new nn.ReLU(), new nn.Linear(4, 1)), tg.randn([2, 3])));
+    other.loadStateDict(loaded.stateDict());
+    expectClose((other.forward(tg.ones([1, 3])) as tg.Tensor).data(), loaded.forward(tg.ones([1, 3])) as tg.Tensor, 0, 0);
     const opt = new tg.optim.SGD(loaded.parameters(), { lr: 0.1 });
     const x = tg.randn([8, 3]);
     const y = x.sum(1, true);

@@ -91,7 +91,8 @@ export class OnnxModule extends Module {
       const outs = node.output ?? [];
       if (outs.length === 0) throw new TypeError(`${where}: the node has no outputs`);
       for (const o of outs) if (o !== '') known.add(o);
-      steps.push({ node, where: where.replace(`${FN}: `, 'onnx model: '), attrs: new Attrs(where, node.attribute), impl });
+      const runWhere = where.replace(`${FN}: `, 'onnx model: ');
+      steps.push({ node, where: runWhere, attrs: new Attrs(runWhere, node.attribute), impl });
     }
     const outputNames = (graph.output ?? []).map((v) => v.name ?? '');
     if (outputNames.length === 0) throw new TypeError(`${FN}: the graph has no outputs`);
