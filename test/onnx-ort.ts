@@ -5,10 +5,14 @@ import * as tg from 'tapegrad';
 
 const ortType = { float32: 'float32', float64: 'float64', int32: 'int32' } as const;
 
-export async function runOrt(bytes: Uint8Array, feeds: Record<string, tg.Tensor>): Promise<Record<string, ort.Tensor>> {
+/** Runs the model in ONNX Runtime; int32 tensors fed to int64 inputs (as PyTorch's indices) are widened. */
+export async function runOrt(bytes: Uint8Array, feeds: Record<string, tg.Tensor>, int64Inputs: string[] = []): Promise<Record<string, ort.Tensor>> {
   const session = await ort.InferenceSession.create(bytes, { intraOpNumThreads: 1, interOpNumThreads: 1 });
   const f: Record<string, ort.Tensor> = {};
-  for (const [k, t] of Object.entries(feeds)) f[k] = new ort.Tensor(ortType[t.dtype], t.data() as Float32Array, t.shape.slice());
+  for (const [k, t] of Object.entries(feeds)) {
+    if (int64Inputs.includes(k)) f[k] = new ort.Tensor('int64', BigInt64Array.from(t.data(), (v) => BigInt(v)), t.shape.slice());
+    else f[k] = new ort.Tensor(ortType[t.dtype], t.data() as Float32Array, t.shape.slice());
+  }
   return session.run(f);
 }
 
