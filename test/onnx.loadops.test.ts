@@ -77,6 +77,13 @@ describe('loader ops agree with ONNX Runtime', () => {
       node('Greater', ['x', 'kf'], ['g']), node('Not', ['g'], ['ng']),
       node('Where', ['ng', 'x', 'kf'], ['w']), node('Dropout', ['w'], ['d']), node('Identity', ['d'], ['y']),
     ], ['n', 4, 5], ['y'])],
+    ["PyTorch's x.view(x.size(0), -1): Shape, Gather, Unsqueeze, Concat, Reshape", () => model([
+      node('Shape', ['x'], ['sh']),
+      node('Gather', ['sh', 'zero'], ['n'], [aInt('axis', 0)]),
+      node('Unsqueeze', ['n', 'ax'], ['n1']),
+      node('Concat', ['n1', 'minus1'], ['target'], [aInt('axis', 0)]),
+      node('Reshape', ['x', 'target'], ['y']),
+    ], ['n', 4, 5], ['y'], [{ name: 'zero', dims: [], dataType: DataType.INT64, int64Data: [0] }, ints('ax', [0]), ints('minus1', [-1])])],
   ];
   for (const [name, make] of cases) test(name, async () => agree(make(), x));
 
