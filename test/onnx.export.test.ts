@@ -119,6 +119,8 @@ describe('modules', () => {
     ['Linear on 3-D input', () => new nn.Linear(6, 2), [3, 6]],
     ['Conv2d stride padding dilation groups', () => new nn.Sequential(new nn.Conv2d(4, 6, 3, { stride: 2, padding: 1 }), new nn.Conv2d(6, 6, [3, 2], { dilation: [2, 1], groups: 3, padding: [2, 0] }), new nn.Conv2d(6, 2, 1, { bias: false })), [4, 9, 8], img],
     ['MaxPool2d and AvgPool2d', () => new nn.Sequential(new nn.MaxPool2d(3, { stride: 2, padding: 1 }), new nn.AvgPool2d(2, { padding: 1 }), new nn.AvgPool2d(2, { stride: 1, countIncludePad: false, padding: 1 })), [3, 9, 10], img],
+    ['MaxPool2d and AvgPool2d with ceilMode and dilation', () => new nn.Sequential(new nn.MaxPool2d(3, { stride: 2, ceilMode: true, dilation: 2 }), new nn.AvgPool2d(2, { ceilMode: true }), new nn.AvgPool2d(3, { stride: 2, padding: 1, ceilMode: true, countIncludePad: false })), [3, 13, 12], img],
+    ['AvgPool2d with ceilMode, padding and countIncludePad', () => new nn.AvgPool2d(3, { stride: 2, padding: 1, ceilMode: true }), [2, 8, 9], img],
     ['BatchNorm2d in eval, Flatten, Dropout', () => new nn.Sequential(new nn.Conv2d(3, 4, 3), new nn.BatchNorm2d(4), new nn.ReLU(), new nn.Flatten(), new nn.Dropout(0.5), new nn.Linear(4 * 36, 3), new nn.BatchNorm1d(3)), [3, 8, 8], img],
     ['LayerNorm over one and two dims', () => new nn.Sequential(new nn.LayerNorm(6), new nn.LayerNorm([4, 6])), [4, 6]],
   ];
