@@ -6,6 +6,8 @@ export interface DemoOptions {
   epochs?: number;
   /** Where the loss curve SVG goes. */
   svgPath?: string;
+  /** Where the trained model goes as ONNX (default tapegrad-digits.onnx). */
+  onnxPath?: string;
   /** Progress bar: shown on a terminal by default. */
   progress?: boolean;
   log?: (line: string) => void;
@@ -17,6 +19,7 @@ export interface DemoResult {
   bestEpoch: number;
   maxRelError: number;
   svgPath: string;
+  onnxPath: string;
   seconds: number;
 }
 
@@ -62,6 +65,10 @@ export async function digitsDemo(opts: DemoOptions = {}): Promise<DemoResult> {
   const test = await tg.train.evaluate(model, new tg.data.DataLoader(testSet, { batchSize: 512 }), { loss, metrics: ['accuracy'] });
   log(`test accuracy ${(100 * test.accuracy).toFixed(2)}% (loss ${test.loss.toFixed(4)})`);
 
+  const onnxPath = opts.onnxPath ?? 'tapegrad-digits.onnx';
+  tg.onnx.exportModel(model, xTestBatch(testSet), onnxPath, { inputNames: ['pixels'], outputNames: ['logits'] });
+  log(`ONNX model written to ${onnxPath} (input 'pixels' [batch, 64], output 'logits' [batch, 10])`);
+
   // Gradient check of the trained model in float64 on a few test images (eval mode: no dropout masks).
   model.eval();
   const [xb, yb] = new tg.data.DataLoader(testSet, { batchSize: 16 })[Symbol.iterator]().next().value as tg.Tensor[];
@@ -74,5 +81,9 @@ export async function digitsDemo(opts: DemoOptions = {}): Promise<DemoResult> {
   log(`loss curve written to ${svgPath}`);
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   log(`done in ${seconds.toFixed(1)} s`);
-  return { testAccuracy: test.accuracy, epochsRun: history.epoch.length, bestEpoch, maxRelError: report.maxRelError, svgPath, seconds };
+  return { testAccuracy: test.accuracy, epochsRun: history.epoch.length, bestEpoch, maxRelError: report.maxRelError, svgPath, onnxPath, seconds };
+}
+
+function xTestBatch(ds: tg.data.Dataset<tg.Tensor[]>): tg.Tensor {
+  return (new tg.data.DataLoader(ds, { batchSize: 2 })[Symbol.iterator]().next().value as tg.Tensor[])[0];
 }

@@ -2,6 +2,7 @@
 import { isGradEnabled, setGradMode } from './grad-mode';
 import { Tensor } from '../tensor';
 import { shapeStr } from '../shape';
+import { activeTracer } from './trace';
 
 let nextSeq = 0;
 
@@ -114,6 +115,7 @@ export function applyOp<A extends unknown[]>(name: string, def: OpDefinition<A>,
     setGradMode(prev);
   }
   if (!(out instanceof Tensor)) throw new TypeError(`${name}: forward must return a Tensor`);
+  if (activeTracer !== null) activeTracer(name, args, out);
   if (!any) return out;
   if ((args as unknown[]).includes(out)) out = out._view(out._shape, out._strides, out._off);
   if (out.dtype === 'int32') return out;

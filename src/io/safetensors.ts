@@ -143,7 +143,7 @@ function writeAll(fd: number, bytes: Uint8Array): void {
  * Writes through `write(fd)` into a temporary file next to `target`, fsyncs it and renames it over
  * `target`, so `target` is either the old file or the complete new one. The temporary is removed on error.
  */
-function writeAtomically(target: string, write: (fd: number) => void): void {
+export function writeAtomically(target: string, write: (fd: number) => void): void {
   const dir = path.dirname(target);
   const tmp = path.join(dir, `.${path.basename(target)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
   let fd = fs.openSync(tmp, 'wx');

@@ -4,6 +4,7 @@
 import { native, UnaryOp, BinaryOp } from '../native';
 import { Tensor } from '../tensor';
 import { isGradEnabled } from '../autograd/grad-mode';
+import { activeTracer } from '../autograd/trace';
 import { broadcastShapes, isDense, sameShape } from '../shape';
 import { checkFloat, checkTensor, elementwiseMeta, flatMeta, method, op, promoteOperands, scalarTensor } from './util';
 import { sumTo } from './reduce';
@@ -111,7 +112,7 @@ function unary(name: string, x: unknown, a = 0, b = 0): Tensor {
   const t = checkFloat(name, checkTensor(name, x));
   const u = unaryOps.get(name)!;
   // Nothing will be recorded: run the forward without the tape bookkeeping of applyOp.
-  if (!(t._rg && isGradEnabled())) return unaryForward(u.code, t, a, b);
+  if (!(t._rg && isGradEnabled()) && activeTracer === null) return unaryForward(u.code, t, a, b);
   return u.f(t, a, b);
 }
 
@@ -237,7 +238,7 @@ function binaryOp(name: string, code: BinaryOp, saveOut: boolean, rule: BinaryGr
       [a, b] = promoteOperands(name, x, y);
     }
     // Nothing will be recorded: run the forward without the tape bookkeeping of applyOp.
-    if (!((a._rg || b._rg) && isGradEnabled())) return binaryForward(code, name, a, b);
+    if (!((a._rg || b._rg) && isGradEnabled()) && activeTracer === null) return binaryForward(code, name, a, b);
     return f(a, b);
   };
 }
@@ -280,7 +281,9 @@ export const minimum = binaryOp('minimum', BinaryOp.Minimum, false, maxMinGrad((
 function comparison(name: string, code: BinaryOp) {
   return (x: unknown, y: unknown): Tensor => {
     const [a, b] = promoteOperands(name, x, y);
-    return binaryForward(code, name, a, b);
+    const out = binaryForward(code, name, a, b);
+    if (activeTracer !== null) activeTracer(name, [a, b], out);
+    return out;
   };
 }
 export const eq = comparison('eq', BinaryOp.Eq);

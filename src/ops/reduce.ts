@@ -4,6 +4,7 @@ import { Tensor, metaBuffer } from '../tensor';
 import { normDim, sameShape, shapeStr } from '../shape';
 import { checkFloat, checkTensor, method, op } from './util';
 import { where } from './elementwise';
+import { activeTracer } from '../autograd/trace';
 
 export type Dims = number | number[] | null | undefined;
 
@@ -242,13 +243,20 @@ function argReduce(name: string, code: ReduceOp) {
     checkTensor(name, x);
     if (dim !== undefined && dim !== null && typeof dim !== 'number') throw new TypeError(`${name}: dim must be a number`);
     const t = x.dtype === 'int32' ? x.to('float64') : x;
+    // No tape node (int32 result): exporters see the reduction through the tracer.
+    const run = (u: Tensor, p: Plan): Tensor => {
+      const out = reduceForward(code, u, p);
+      if (activeTracer !== null) activeTracer(name, [u, p], out);
+      return out;
+    };
     if (dim === undefined || dim === null) {
       if (t.size === 0) throw new RangeError(`${name}: cannot take ${name} of an empty tensor`);
-      return reduceForward(code, t.reshape(-1), plan(name, t.reshape(-1), 0, false)).reshape(keepDim ? t._shape.map(() => 1) : []);
+      const flat = t.reshape(-1);
+      return run(flat, plan(name, flat, 0, false)).reshape(keepDim ? t._shape.map(() => 1) : []);
     }
     const p = plan(name, t, dim, keepDim);
     if (p.count === 0) throw new RangeError(`${name}: cannot reduce over an empty dim (input shape ${shapeStr(x._shape)})`);
-    return reduceForward(code, t, p);
+    return run(t, p);
   };
 }
 export const argmax = argReduce('argmax', ReduceOp.ArgMax);
