@@ -18,7 +18,7 @@ describe.skipIf(!!process.env.TAPEGRAD_TEST_PACKAGE)('digits demo', () => {
     const svg = readFileSync(svgPath, 'utf8');
     expect(svg.startsWith('<svg')).toBe(true);
     expect(svg.trimEnd().endsWith('</svg>')).toBe(true);
-    expect((svg.match(/<polyline/g) ?? []).length).toBe(2); // loss and valLoss
+    expect((svg.match(/<path class="series"/g) ?? []).length).toBe(2); // loss and valLoss
     expect(lines.some((l) => /^test accuracy \d+\.\d\d%/.test(l))).toBe(true);
     expect(lines.some((l) => /^checkGradients .*worst relative error \d\.\d\de-?\d+/.test(l))).toBe(true);
   });
