@@ -207,9 +207,11 @@ export class Chart {
       const d = g.coordinates.flatMap((poly) => poly.map((r) => `${ring(r)}Z`)).join('');
       this.body.push(`<path class="level" data-value="${g.value}" d="${d}" fill="${color(g.value)}" stroke="#222" stroke-opacity="0.45" stroke-width="0.7"/>`);
       if (o.labels !== false) {
-        // Label each level once, at the middle of its longest ring's interior stretch.
-        const rings = g.coordinates.flat().sort((a, b) => b.length - a.length);
-        const inside = rings[0].filter((p) => p[0] > 0.6 && p[0] < n - 0.6 && p[1] > 0.6 && p[1] < m - 0.6);
+        // Label each level once, in the middle of the ring with the most points inside the grid (not on its border).
+        const inside = g.coordinates
+          .flat()
+          .map((r) => r.filter((p) => p[0] > 0.6 && p[0] < n - 0.6 && p[1] > 0.6 && p[1] < m - 0.6))
+          .reduce((a, b) => (b.length > a.length ? b : a));
         if (inside.length > 2) {
           const p = inside[Math.floor(inside.length / 2)];
           labels.push(

@@ -3,3 +3,7 @@ export { optimizerPaths, plotOptimizerPaths } from './optimizer-paths';
 export type { OptimizerPathsOptions, OptimizerPath, OptimizerPathsResult, PlotOptimizerPathsOptions, StepOptimizer } from './optimizer-paths';
 export { SURFACES } from './test-functions';
 export type { Surface, SurfaceName, SurfaceFn } from './test-functions';
+export { lossLandscape, randomDirection } from './landscape';
+export type { LossLandscape, LossLandscapeOptions, Direction, Normalization } from './landscape';
+export { plotLossLandscape } from './plot-landscape';
+export type { PlotLossLandscapeOptions } from './plot-landscape';
