@@ -7,3 +7,7 @@ export { lossLandscape, randomDirection } from './landscape';
 export type { LossLandscape, LossLandscapeOptions, Direction, Normalization } from './landscape';
 export { plotLossLandscape } from './plot-landscape';
 export type { PlotLossLandscapeOptions } from './plot-landscape';
+export { plotRuns, plotSchedules, scheduleLrs } from './runs';
+export type { PlotRunsOptions, PlotSchedulesOptions, ScheduleOptions, SchedulerFactory } from './runs';
+export { plotLrFind } from './lr-find-plot';
+export type { PlotLrFindOptions } from './lr-find-plot';
