@@ -1,14 +1,22 @@
 #!/usr/bin/env node
 // `npx tapegrad demo`: trains an MLP on the shipped digits (see demo.ts).
+// `npx tapegrad demo optimizers` / `npx tapegrad demo landscape`: the tg.viz pictures (see viz/demos.ts).
 import { digitsDemo } from './demo';
+import { landscapeDemo, optimizersDemo } from './viz/demos';
 
+const fail = (e: unknown) => {
+  console.error(e);
+  process.exit(1);
+};
 const cmd = process.argv[2] ?? 'demo';
-if (cmd === 'demo') {
-  digitsDemo().catch((e: unknown) => {
-    console.error(e);
-    process.exit(1);
-  });
+const which = process.argv[3];
+if (cmd === 'demo' && which === undefined) {
+  digitsDemo().catch(fail);
+} else if (cmd === 'demo' && which === 'optimizers') {
+  Promise.resolve().then(() => optimizersDemo()).catch(fail);
+} else if (cmd === 'demo' && which === 'landscape') {
+  landscapeDemo().catch(fail);
 } else {
-  console.error(`usage: tapegrad demo`);
+  console.error(`usage: tapegrad demo [optimizers | landscape]`);
   process.exit(2);
 }

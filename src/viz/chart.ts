@@ -226,7 +226,7 @@ export class Chart {
   /** A legend box in the top-right corner of the plot area. */
   legend(entries: readonly LegendEntry[]): void {
     if (entries.length === 0) return;
-    const w = 24 + 8 + 7.5 * Math.max(...entries.map((e) => e.name.length)) + 12;
+    const w = 24 + 8 + 8 * Math.max(...entries.map((e) => e.name.length)) + 12;
     const x0 = this.width - this.right - w - 6, y0 = this.top + 6;
     this.over.push(`<g class="legend">`, `<rect x="${x0}" y="${y0}" width="${w}" height="${entries.length * 18 + 8}" fill="white" fill-opacity="0.85" stroke="#bbb"/>`);
     entries.forEach((e, i) => {
