@@ -47,3 +47,18 @@ describe('chart entry points', () => {
     });
   }
 });
+
+describe('the test renderer', () => {
+  it('native (@resvg/resvg-js) and WebAssembly (@resvg/resvg-wasm) resvg give the same pixels', async () => {
+    const { hasNativeResvg, render, wasmResvg } = await import('./viz.render');
+    const { Chart } = await import('../src/viz/chart');
+    const c = new Chart('test', { x: { domain: [0, 10] }, y: { domain: [-1, 1] } });
+    c.line('sin', Array.from({ length: 50 }, (_, i) => [i / 5, Math.sin(i / 5)] as [number, number]), '#1f77b4');
+    const svg = c.toString();
+    const w = render(svg, await wasmResvg());
+    expect([w.width, w.height]).toEqual([640, 400]);
+    expect(w.inked).toBeGreaterThan(0.005);
+    if (hasNativeResvg) expect(Buffer.from(render(svg).pixels).equals(Buffer.from(w.pixels))).toBe(true);
+    else expect(process.arch).not.toBe('x64'); // the native binary is installed wherever npm could pick one
+  });
+});
