@@ -1,6 +1,6 @@
 // plotHistory: an SVG line chart of loss and validation loss per epoch, with the best epoch marked
 // (drawn by the chart module, src/viz/chart.ts).
-import { Chart, checkPath, extent, PALETTE } from '../viz/chart';
+import { Chart, checkPath, extent, padded, PALETTE } from '../viz/chart';
 import type { History } from './types';
 
 export interface PlotOptions {
@@ -24,11 +24,10 @@ export function plotHistory(history: History, path: string, opts: PlotOptions = 
   const all = series.flatMap((s) => s.pts);
   if (all.length === 0) throw new RangeError('plotHistory: the history has no finite loss values to plot');
   const [ylo, yhi] = extent(all.map((p) => p[1]));
-  const pad = 0.05 * (yhi - ylo); // keeps the curves and the best marker off the frame
   const chart = new Chart('plotHistory', {
     title: opts.title ?? 'Training history',
     x: { domain: extent(all.map((p) => p[0])), label: 'epoch', integer: true, ticks: Math.min(10, Math.max(2, n - 1)) },
-    y: { domain: [ylo >= 0 ? Math.max(0, ylo - pad) : ylo - pad, yhi + pad], label: 'loss', ticks: 5 },
+    y: { domain: padded(ylo, yhi), label: 'loss', ticks: 5 },
   });
   for (const s of series) chart.line(s.name, s.pts, s.color);
   const ref = series[series.length - 1].pts.length ? series[series.length - 1] : series[0];

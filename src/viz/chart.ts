@@ -288,6 +288,16 @@ export function contourLevels(values: readonly number[], count: number, log: boo
 
 const formatLevel = (v: number): string => (v !== 0 && (Math.abs(v) >= 1e4 || Math.abs(v) < 1e-2) ? v.toExponential(1) : String(Number(v.toPrecision(3))));
 
+/**
+ * A y domain around [lo, hi] with 5% room at each end, so lines and markers stay off the frame; it does
+ * not cross below 0 when the values are non-negative, and on a log axis no room is added (nice() rounds).
+ */
+export function padded(lo: number, hi: number, log = false): [number, number] {
+  if (log) return [lo, hi];
+  const pad = 0.05 * (hi - lo);
+  return [lo >= 0 ? Math.max(0, lo - pad) : lo - pad, hi + pad];
+}
+
 /** Lower and upper bound of the finite values. */
 export function extent(values: Iterable<number>): [number, number] {
   let lo = Infinity, hi = -Infinity;

@@ -1,7 +1,7 @@
 // plotLrFind: the smoothed loss of the learning-rate range test against the rate (log axis), with the
 // suggested rate marked.
 import type { LrFindResult } from '../train/lr-find';
-import { Chart, checkPath, extent, PALETTE } from './chart';
+import { Chart, checkPath, extent, padded, PALETTE } from './chart';
 
 export interface PlotLrFindOptions {
   title?: string;
@@ -17,14 +17,14 @@ export function plotLrFind(result: LrFindResult, path: string, opts: PlotLrFindO
   checkPath(owner, path);
   const { lrs, losses } = result;
   const raw = opts.raw !== false && Array.isArray(result.rawLosses) && result.rawLosses.length === lrs.length ? result.rawLosses : null;
-  const [lo, hi] = extent(losses);
+  // The y range is the smoothed curve's before the divergent last step (which leaves the chart upwards,
+  // clipped) so that the descent is not squashed; raw losses outside it are clipped too.
+  const [lo, hi] = extent(result.diverged && losses.length > 2 ? losses.slice(0, -1) : losses);
   if (!Number.isFinite(lo)) throw new RangeError(`${owner}: no finite losses to plot`);
-  // Show the smoothed curve in full; raw losses beyond its range are clipped (they spike at divergence).
-  const pad = 0.08 * (hi - lo || 1);
   const chart = new Chart(owner, {
     title: opts.title ?? 'Learning-rate range test',
     x: { domain: [lrs[0], lrs[lrs.length - 1]], label: 'learning rate', log: true },
-    y: { domain: [lo - pad, hi + pad], label: 'loss' },
+    y: { domain: padded(lo, hi), label: 'loss' },
   });
   const legend = [];
   if (raw) {

@@ -1,7 +1,7 @@
 // plotLossLandscape: the 1-D line (trained point marked), the 2-D filled and labelled contours, or the
 // 2-D grid as a 3-D surface.
 import { writeFileSync } from 'node:fs';
-import { Chart, checkPath, contourLevels, extent, PALETTE } from './chart';
+import { Chart, checkPath, contourLevels, extent, padded, PALETTE } from './chart';
 import type { LossLandscape } from './landscape';
 import { surfaceSvg } from './surface';
 
@@ -35,11 +35,10 @@ export function plotLossLandscape(result: LossLandscape, path: string, opts: Plo
     if (losses.length !== alphas.length) throw new RangeError(`${owner}: ${losses.length} losses for ${alphas.length} alphas`);
     const pts = alphas.map((a, i) => [a, losses[i]] as [number, number]);
     const [lo, hi] = extent(losses.filter((v) => !opts.logY || v > 0));
-    const pad = opts.logY ? 0 : 0.05 * (hi - lo);
     const chart = new Chart(owner, {
       title: opts.title ?? 'Loss along a direction',
       x: { domain: [alphas[0], alphas[alphas.length - 1]], label: 'α (step along the direction)' },
-      y: { domain: [lo - pad, hi + pad], label: 'loss', log: opts.logY },
+      y: { domain: padded(lo, hi, opts.logY), label: 'loss', log: opts.logY },
     });
     chart.line('loss', pts, PALETTE[0]);
     if (Number.isFinite(result.center)) chart.marker([0, result.center], { color: '#d62728', shape: 'dot', r: 5, cls: 'trained', label: 'trained weights' });

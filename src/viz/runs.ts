@@ -5,7 +5,7 @@ import { SGD } from '../optim/sgd';
 import type { Optimizer } from '../optim/optimizer';
 import { isMetricScheduler } from '../train/fit';
 import type { History, SchedulerLike } from '../train/types';
-import { Chart, checkPath, extent, PALETTE } from './chart';
+import { Chart, checkPath, extent, padded, PALETTE } from './chart';
 
 const describe = (v: unknown): string => (v === null ? 'null' : Array.isArray(v) ? 'an array' : typeof v);
 
@@ -38,11 +38,10 @@ export function plotRuns(runs: Record<string, History>, path: string, opts: Plot
   const shown = series.flatMap((s) => s.pts).filter(([x, y]) => Number.isFinite(x) && Number.isFinite(y) && (!opts.logY || y > 0));
   if (shown.length === 0) throw new RangeError(`${owner}: no finite${opts.logY ? ' positive' : ''} '${metric}' values to plot`);
   const [ylo, yhi] = extent(shown.map((p) => p[1]));
-  const pad = opts.logY ? 0 : 0.05 * (yhi - ylo);
   const chart = new Chart(owner, {
     title: opts.title ?? `${metric} per epoch`,
     x: { domain: extent(shown.map((p) => p[0])), label: 'epoch', integer: true },
-    y: { domain: [ylo - pad, yhi + pad], label: metric, log: opts.logY },
+    y: { domain: padded(ylo, yhi, opts.logY), label: metric, log: opts.logY },
   });
   for (const s of series) chart.line(s.label, s.pts, s.color);
   chart.legend(series.map((s) => ({ name: s.label, color: s.color })));
