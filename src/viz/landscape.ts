@@ -12,6 +12,7 @@ import { Generator, resolveGenerator } from '../random';
 import { shapeStr } from '../shape';
 import { checkLoader, resolveLoss, scalarLoss, unpack, LossFn } from '../train/fit';
 import type { Loader, LossLike } from '../train/types';
+import { describe, linspace } from './args';
 
 export type Direction = Record<string, Tensor>;
 export type Normalization = 'filter' | 'layer' | 'none';
@@ -39,8 +40,6 @@ export interface LossLandscape {
   /** The loss at the weights themselves (a = b = 0). */
   center: number;
 }
-
-const describe = (v: unknown): string => (v === null ? 'null' : Array.isArray(v) ? 'an array' : typeof v);
 
 /**
  * A random direction: standard normal entries, then per parameter `w` of 2 or more dims, each filter
@@ -97,8 +96,6 @@ function meanLoss(owner: string, model: Module, lossFn: LossFn, batches: Batch[]
   if (count === 0) throw new RangeError(`${owner}: the loader gave no batches`);
   return sum / count;
 }
-
-const linspace = (lo: number, hi: number, n: number): number[] => Array.from({ length: n }, (_, i) => (i === n - 1 ? hi : lo + ((hi - lo) * i) / (n - 1)));
 
 /** Evaluates the loss on a 1-D or 2-D grid of weights θ + a·δ₁ + b·δ₂ in eval mode under noGrad. */
 export function lossLandscape(model: Module, lossFn: LossLike, batch: readonly Tensor[] | Loader, opts: LossLandscapeOptions = {}): LossLandscape {

@@ -6,6 +6,7 @@ import { tensor } from '../ops/creation';
 import { noGrad } from '../autograd/grad-mode';
 import { Chart, contourLevels, extent, PALETTE } from './chart';
 import { SURFACES, SurfaceFn, SurfaceName } from './test-functions';
+import { describe, linspace } from './args';
 
 /** Anything with an optimizer's `step` and `zeroGrad` (every tg.optim optimizer). */
 export interface StepOptimizer {
@@ -31,8 +32,6 @@ export type OptimizerPathsResult = Record<string, OptimizerPath>;
 
 /** The surface each result was computed on, so that plotOptimizerPaths can draw it. */
 const surfaceOf = new WeakMap<object, { fn: SurfaceFn; name?: SurfaceName }>();
-
-const describe = (v: unknown): string => (v === null ? 'null' : Array.isArray(v) ? 'an array' : typeof v);
 
 function resolveFn(owner: string, fn: unknown): { fn: SurfaceFn; name?: SurfaceName } {
   if (typeof fn === 'function') return { fn: fn as SurfaceFn };
@@ -107,8 +106,6 @@ export interface PlotOptimizerPathsOptions {
 export function surfaceGrid(fn: SurfaceFn, xs: number[], ys: number[]): number[][] {
   return noGrad(() => xs.map((x) => ys.map((y) => evaluate('plotOptimizerPaths', fn, tensor([x, y], { dtype: 'float64' })).item())));
 }
-
-const linspace = (lo: number, hi: number, n: number): number[] => Array.from({ length: n }, (_, i) => lo + ((hi - lo) * i) / (n - 1));
 
 /** Writes the surface's contours with every path in its own colour, start and end marked, and a legend. */
 export function plotOptimizerPaths(result: OptimizerPathsResult, path: string, opts: PlotOptimizerPathsOptions = {}): string {

@@ -6,8 +6,7 @@ import type { Optimizer } from '../optim/optimizer';
 import { isMetricScheduler } from '../train/fit';
 import type { History, SchedulerLike } from '../train/types';
 import { Chart, checkPath, extent, padded, PALETTE } from './chart';
-
-const describe = (v: unknown): string => (v === null ? 'null' : Array.isArray(v) ? 'an array' : typeof v);
+import { describe } from './args';
 
 function checkRecord(owner: string, what: string, v: unknown): [string, unknown][] {
   if (v === null || typeof v !== 'object' || Array.isArray(v) || Object.keys(v).length === 0) {
