@@ -67,6 +67,27 @@ describe('plotLossLandscape', () => {
     expect(pic.colors).toBeGreaterThan(10);
   });
 
+  it('surface: nearer parts hide farther ones (painter order)', () => {
+    // A square tower (height 1) on a floor (0). Drawn far to near, nothing covers the tower's top: it shows
+    // as many yellow pixels as when only the top is drawn (NaN cells are skipped; one finite 0 keeps the
+    // colour scale). Drawn in any other order the far wall, which hangs over the top on screen, covers part.
+    const n = 12;
+    const xs = Array.from({ length: n }, (_, i) => -1 + (2 * i) / (n - 1));
+    const tower = (i: number, j: number) => i >= 4 && i <= 7 && j >= 4 && j <= 7;
+    const full = xs.map((_, i) => xs.map((_, j) => (tower(i, j) ? 1 : 0)));
+    const alone = xs.map((_, i) => xs.map((_, j) => (tower(i, j) ? 1 : i === 0 && j === 0 ? 0 : NaN)));
+    const yellow = (svg: string) => {
+      const p = expectPicture(svg, 640, 520, 0.01);
+      let c = 0;
+      for (let k = 0; k < p.pixels.length; k += 4) if (p.pixels[k] > 200 && p.pixels[k + 1] > 200 && p.pixels[k + 2] < 90) c++;
+      return c;
+    };
+    const mk = (losses: number[][]) => tg.viz.plotLossLandscape({ alphas: xs, betas: xs, losses, directions: [], center: 0 }, tmp('p.svg'), { kind: 'surface' });
+    const only = yellow(mk(alone));
+    expect(only).toBeGreaterThan(1500);
+    expect(yellow(mk(full))).toBeGreaterThanOrEqual(only * 0.97);
+  });
+
   it('rejects a kind that does not fit the result', () => {
     expect(() => tg.viz.plotLossLandscape(line, tmp('a.svg'), { kind: 'contour' })).toThrow(/^plotLossLandscape: kind 'contour' needs a 2-D landscape/);
     expect(() => tg.viz.plotLossLandscape(grid, tmp('a.svg'), { kind: 'line' })).toThrow(/needs a 1-D landscape/);

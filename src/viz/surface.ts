@@ -51,6 +51,7 @@ export function surfaceSvg(xs: readonly number[], ys: readonly number[], values:
       quads.push({ depth: (q[0][2] + q[1][2] + q[2][2] + q[3][2]) / 4, svg: `<path d="${d}" fill="${color(z)}" stroke="#333" stroke-width="0.3" stroke-opacity="0.6"/>` });
     }
   }
+  // Far to near by mean depth (the painter's algorithm, as matplotlib's plot_surface).
   quads.sort((a, b) => a.depth - b.depth);
   // Axis edges of the base and their labels, drawn first (behind the surface).
   const base = (x: number, y: number) => project([x, y, -0.7]);
