@@ -1,14 +1,23 @@
 #!/usr/bin/env node
 // `npx tapegrad demo`: trains an MLP on the shipped digits (see demo.ts).
+// `npx tapegrad demo optimizers` / `npx tapegrad demo landscape`: the tg.viz pictures (see viz/demos.ts).
+// `npx tapegrad onnx-check model.onnx`: inputs, outputs, ops and parameter count of an ONNX file.
 import { digitsDemo } from './demo';
 import { onnxSummary } from './onnx/check';
+import { landscapeDemo, optimizersDemo } from './viz/demos';
 
+const fail = (e: unknown) => {
+  console.error(e);
+  process.exit(1);
+};
 const cmd = process.argv[2] ?? 'demo';
-if (cmd === 'demo') {
-  digitsDemo().catch((e: unknown) => {
-    console.error(e);
-    process.exit(1);
-  });
+const which = process.argv[3];
+if (cmd === 'demo' && which === undefined) {
+  digitsDemo().catch(fail);
+} else if (cmd === 'demo' && which === 'optimizers') {
+  Promise.resolve().then(() => optimizersDemo()).catch(fail);
+} else if (cmd === 'demo' && which === 'landscape') {
+  landscapeDemo().catch(fail);
 } else if (cmd === 'onnx-check' && process.argv.length === 4) {
   try {
     for (const line of onnxSummary(process.argv[3])) console.log(line);
@@ -17,6 +26,6 @@ if (cmd === 'demo') {
     process.exit(1);
   }
 } else {
-  console.error(`usage: tapegrad demo | tapegrad onnx-check model.onnx`);
+  console.error(`usage: tapegrad demo [optimizers | landscape] | tapegrad onnx-check model.onnx`);
   process.exit(2);
 }

@@ -36,3 +36,4 @@ export * as datasets from './datasets';
 export * as train from './train';
 export * as optim from './optim';
 export * as onnx from './onnx';
+export * as viz from './viz';

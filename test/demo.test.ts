@@ -20,7 +20,7 @@ describe.skipIf(!!process.env.TAPEGRAD_TEST_PACKAGE)('digits demo', () => {
     const svg = readFileSync(svgPath, 'utf8');
     expect(svg.startsWith('<svg')).toBe(true);
     expect(svg.trimEnd().endsWith('</svg>')).toBe(true);
-    expect((svg.match(/<polyline/g) ?? []).length).toBe(2); // loss and valLoss
+    expect((svg.match(/<path class="series"/g) ?? []).length).toBe(2); // loss and valLoss
     const tg = await import('../src');
     const served = tg.onnx.load(onnxPath);
     expect(served.inputNames).toEqual(['pixels']);

@@ -78,7 +78,7 @@ describe('examples/digits-softmax-mlp', () => {
       expect(Math.min(...r.history.valLoss!)).toBe(r.history.valLoss![r.bestEpoch - 1]);
       const svg = readFileSync(r.plot, 'utf8');
       expect(svg.startsWith('<svg')).toBe(true);
-      expect(svg).toContain('<polyline');
+      expect(svg).toContain('<path class="series"');
     }
     expect(out.lines.filter((l) => /test accuracy \d+\.\d+%/.test(l))).toHaveLength(2);
   });

@@ -16,3 +16,5 @@ export type { BatchNormModuleOptions, LayerNormModuleOptions, EmbeddingModuleOpt
 export * as init from './init';
 export * as functional from './functional';
 export * as utils from './utils';
+export { summary } from './summary';
+export type { Summary, SummaryRow } from './summary';

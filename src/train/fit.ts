@@ -29,17 +29,17 @@ export interface EvaluateOptions {
   metrics?: (string | MetricFn)[];
 }
 
-type LossFn = (output: Tensor, target: Tensor) => Tensor;
+export type LossFn = (output: Tensor, target: Tensor) => Tensor;
 
 const valKey = (name: string): string => `val${name[0].toUpperCase()}${name.slice(1)}`;
 
-function resolveLoss(op: string, loss: unknown): LossFn {
+export function resolveLoss(op: string, loss: unknown): LossFn {
   if (loss instanceof Module) return (o, t) => loss.forward(o, t) as Tensor;
   if (typeof loss === 'function') return loss as LossFn;
   throw new TypeError(`${op}: loss must be a function (output, target) => Tensor or a loss module`);
 }
 
-function checkLoader(op: string, name: string, loader: unknown): Loader {
+export function checkLoader(op: string, name: string, loader: unknown): Loader {
   const l = loader as Loader;
   if (l === null || typeof l !== 'object' || typeof l[Symbol.iterator] !== 'function' || !Number.isInteger(l.length)) {
     throw new TypeError(`${op}: ${name} must be an iterable of batches with a length (a DataLoader or an array of [...inputs, target])`);
@@ -48,7 +48,7 @@ function checkLoader(op: string, name: string, loader: unknown): Loader {
 }
 
 /** Splits a batch into inputs and target and returns its number of samples (first dim of the first input). */
-function unpack(op: string, batch: unknown): [Tensor[], Tensor, number] {
+export function unpack(op: string, batch: unknown): [Tensor[], Tensor, number] {
   if (!Array.isArray(batch) || batch.length < 2 || !batch.every((t) => t instanceof Tensor)) {
     throw new TypeError(`${op}: each batch must be an array [...inputs, target] of at least two tensors`);
   }
@@ -57,7 +57,7 @@ function unpack(op: string, batch: unknown): [Tensor[], Tensor, number] {
   return [inputs, batch[batch.length - 1] as Tensor, inputs[0].shape[0]];
 }
 
-function scalarLoss(op: string, l: unknown): Tensor {
+export function scalarLoss(op: string, l: unknown): Tensor {
   if (!(l instanceof Tensor) || l.size !== 1) {
     throw new TypeError(`${op}: the loss must return a scalar tensor (use reduction 'mean'), got ${l instanceof Tensor ? `shape ${shapeStr(l.shape)}` : typeof l}`);
   }

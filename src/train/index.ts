@@ -11,3 +11,5 @@ export { plotHistory } from './plot';
 export type { PlotOptions } from './plot';
 export type { History, Logs, Loader, LossLike, OptimizerLike, SchedulerLike } from './types';
 export type { ProgressOption, ProgressStream } from './progress';
+export { lrFind } from './lr-find';
+export type { LrFindOptions, LrFindResult } from './lr-find';
