@@ -8,13 +8,15 @@ import { describe, expect, it } from 'vitest';
 import { expectPicture } from './viz.render';
 
 const root = resolve(process.env.TAPEGRAD_TEST_PACKAGE ?? join(__dirname, '..'));
+// The CLI runs in a temporary folder: a relative TAPEGRAD_ADDON (the sanitizer build) must not move.
+const addonEnv = process.env.TAPEGRAD_ADDON ? { TAPEGRAD_ADDON: resolve(process.env.TAPEGRAD_ADDON) } : {};
 
 describe('viz demos', () => {
   it('npx tapegrad demo optimizers (the built CLI) writes the Rosenbrock and ravine path pictures', () => {
     const cli = join(root, 'dist/cli.js');
     expect(existsSync(cli), `${cli} is missing: run npm run build:ts`).toBe(true);
     const dir = mkdtempSync(join(tmpdir(), 'tg-demo-opt-'));
-    const stdout = execFileSync(process.execPath, [cli, 'demo', 'optimizers'], { cwd: dir, encoding: 'utf8', env: { ...process.env, TAPEGRAD_NUM_THREADS: '1' } });
+    const stdout = execFileSync(process.execPath, [cli, 'demo', 'optimizers'], { cwd: dir, encoding: 'utf8', env: { ...process.env, ...addonEnv, TAPEGRAD_NUM_THREADS: '1' } });
     const lines = stdout.trim().split('\n');
     expect(lines).toContain('wrote tapegrad-paths-rosenbrock.svg');
     expect(lines).toContain('wrote tapegrad-paths-ravine.svg');
