@@ -153,8 +153,6 @@ static void max_pool_planes(const PoolGeom& geom, ptrdiff_t p0, ptrdiff_t p1, T*
   const bool two = std::is_same<T, float>::value && g.kh == 2 && g.kw == 2 && g.sh == 2 &&
                    g.sw == 2 && g.ph == 0 && g.pw == 0 && g.dh == 1 && g.dw == 1 &&
                    2 * g.oh <= g.h && 2 * g.ow <= g.w;
-#else
-  constexpr bool two = false;
 #endif
   for (ptrdiff_t p = p0; p < p1; ++p) {
     const T* xp = x + p * g.h * g.w;

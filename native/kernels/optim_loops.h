@@ -18,8 +18,15 @@ constexpr ptrdiff_t kChunk = 256;
 // every ISA).
 #if defined(__AVX512F__)
 constexpr ptrdiff_t kSqrtBytes = 64;
-inline void sqrt_vector(float* x) { _mm512_storeu_ps(x, _mm512_sqrt_ps(_mm512_loadu_ps(x))); }
-inline void sqrt_vector(double* x) { _mm512_storeu_pd(x, _mm512_sqrt_pd(_mm512_loadu_pd(x))); }
+// (The masked forms with every lane set: GCC 12 warns about _mm512_sqrt_ps's undefined source.)
+inline void sqrt_vector(float* x) {
+  const __m512 v = _mm512_loadu_ps(x);
+  _mm512_storeu_ps(x, _mm512_mask_sqrt_ps(v, __mmask16(0xffff), v));
+}
+inline void sqrt_vector(double* x) {
+  const __m512d v = _mm512_loadu_pd(x);
+  _mm512_storeu_pd(x, _mm512_mask_sqrt_pd(v, __mmask8(0xff), v));
+}
 #elif defined(__AVX__)
 constexpr ptrdiff_t kSqrtBytes = 32;
 inline void sqrt_vector(float* x) { _mm256_storeu_ps(x, _mm256_sqrt_ps(_mm256_loadu_ps(x))); }
