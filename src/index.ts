@@ -35,3 +35,4 @@ export * as io from './io';
 export * as datasets from './datasets';
 export * as train from './train';
 export * as optim from './optim';
+export * as tune from './tune';
