@@ -16,3 +16,4 @@ export { Pruner, NopPruner, MedianPruner, PercentilePruner, SuccessiveHalvingPru
 export type { PercentileOptions, SuccessiveHalvingOptions } from './pruners';
 export { InMemoryStorage } from './storage/memory';
 export type { Storage } from './storage/storage';
+export { pruningCallback } from './pruning-callback';

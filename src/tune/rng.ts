@@ -7,7 +7,12 @@ export class SamplerRng {
   private readonly gen: Generator;
   private readonly one = new Float64Array(1);
 
+  /** `seed` an integer, or a tg.Generator to draw from (shared, so tg.manualSeed applies to the default one). */
   constructor(op: string, seed: unknown) {
+    if (seed instanceof Generator) {
+      this.gen = seed;
+      return;
+    }
     if (seed !== undefined && seed !== null && !Number.isSafeInteger(seed)) throw new TypeError(`${op}: seed must be an integer, got ${String(seed)}`);
     this.gen = new Generator((seed as number | undefined) ?? randomInt(2 ** 47));
   }

@@ -1,6 +1,7 @@
 // Independent uniform sampling (in log space for log distributions, on the step grid for stepped ones).
 import type { Distribution } from '../distributions';
 import type { FrozenTrial } from '../frozen-trial';
+import { Generator } from '../../random';
 import { SamplerRng } from '../rng';
 import { Sampler, StudyView } from './sampler';
 
@@ -26,6 +27,8 @@ export function uniformToInternal(dist: Distribution, u: number): number {
 
 export interface RandomSamplerOptions {
   seed?: number;
+  /** Draw from this tg.Generator instead of a generator of its own seeded with `seed`. */
+  generator?: Generator;
 }
 
 export class RandomSampler extends Sampler {
@@ -33,7 +36,8 @@ export class RandomSampler extends Sampler {
   constructor(opts: RandomSamplerOptions = {}) {
     super();
     if (opts === null || typeof opts !== 'object') throw new TypeError('RandomSampler: options must be an object {seed}');
-    this.rng = new SamplerRng('RandomSampler', opts.seed);
+    if (opts.generator !== undefined && !(opts.generator instanceof Generator)) throw new TypeError('RandomSampler: generator must be a tg.Generator');
+    this.rng = new SamplerRng('RandomSampler', opts.generator ?? opts.seed);
   }
   override sampleIndependent(_s: StudyView, _t: FrozenTrial, _name: string, dist: Distribution): number {
     return uniformToInternal(dist, this.rng.uniform());
