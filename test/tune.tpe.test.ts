@@ -47,18 +47,26 @@ describe('ParzenEstimator', () => {
     });
   }
 
-  it('samples stay in the space and the density integrates to 1', () => {
-    const d: Record<string, Distribution> = { x: { kind: 'float', low: -2, high: 3, log: false, step: null } };
-    const pe = new ParzenEstimator({ x: [0.1, 2.5, -1.9] }, d, { considerPrior: true, priorWeight: 1, considerMagicClip: true, considerEndpoints: false, weights: defaultWeights, multivariate: false });
-    const xs = Float64Array.from({ length: 5001 }, (_, i) => -2 + (5 * i) / 5000);
-    const lp = pe.logPdf({ x: xs });
-    let integral = 0;
-    for (let i = 0; i < xs.length; i++) integral += Math.exp(lp[i]) * (i === 0 || i === xs.length - 1 ? 0.5 : 1) * (5 / 5000);
-    close(integral, 1, 1e-6);
-    const rng = new SamplerRng('t', 1);
-    const s = pe.sample(rng, 500).x;
-    expect(Math.min(...s)).toBeGreaterThanOrEqual(-2);
-    expect(Math.max(...s)).toBeLessThanOrEqual(3);
+  it("log densities are Optuna's (all six kinds of parameter jointly), samples stay in the space", () => {
+    const mk = (e: { n: number; multivariate: boolean }) => new ParzenEstimator(
+      Object.fromEntries(Object.entries(obs).map(([k, v]) => [k, v.slice(0, e.n)])), space,
+      { considerPrior: true, priorWeight: 1, considerMagicClip: true, considerEndpoints: false, weights: defaultWeights, multivariate: e.multivariate });
+    for (const e of fx.parzen.estimators) {
+      const pe = mk(e);
+      expect(Array.from(pe.logPdf(e.points))).toEqual(e.logPdf.map((v: number) => expect.closeTo(v, 9)));
+      const s = pe.sample(new SamplerRng('t', e.n), 300);
+      for (const [k, d] of Object.entries(space)) {
+        for (const v of s[k]) {
+          if (d.kind === 'categorical') expect([0, 1, 2]).toContain(v);
+          else {
+            expect(v).toBeGreaterThanOrEqual(d.low);
+            expect(v).toBeLessThanOrEqual(d.high);
+            if (d.kind === 'int') expect((v - d.low) % d.step).toBe(0);
+          }
+        }
+      }
+      expect(new Set(s.q)).toEqual(new Set([0, 0.25, 0.5, 0.75, 1]));
+    }
   });
 });
 
