@@ -17,3 +17,5 @@ export type { PercentileOptions, SuccessiveHalvingOptions } from './pruners';
 export { InMemoryStorage } from './storage/memory';
 export type { Storage } from './storage/storage';
 export { pruningCallback } from './pruning-callback';
+export { journalStorage } from './storage/journal-file';
+export type { HeartbeatOptions } from './storage/log-storage';

@@ -145,6 +145,7 @@ export class Study {
     for (let i = 0; nTrials === undefined || i < nTrials; i++) {
       if (this.stopped || (timeout !== undefined && (Date.now() - t0) / 1000 >= timeout)) break;
       const frozen = await this.runTrial(objective, catches);
+      this.cache = await this.storage.getAllTrials(this.studyId);
       for (const cb of callbacks) await cb(this, frozen);
     }
   }
