@@ -28,13 +28,13 @@ export async function sharedStudyScenario(kind: 'journal' | 'postgres', location
   const hang = start([kind, location, studyName, 'hang', '1']);
   while (!/running (\d+)/.test(hang.out())) {
     const r = await Promise.race([hang.done, sleep(50)]);
-    if (r) throw new Error(`hanging worker exited early: ${hang.err()}`);
+    if (r) throw new Error(`hanging worker exited early (${JSON.stringify(r)}): ${hang.err()}`);
   }
   const killedNumber = Number(/running (\d+)/.exec(hang.out())![1]);
   hang.child.kill('SIGKILL');
   expect((await hang.done).signal).toBe('SIGKILL');
   expect((await study.refresh())[killedNumber].state).toBe('running');
-  await sleep(700); // past the 0.5 s grace period: the next worker to start a trial fails it
+  await sleep(2300); // past the 2 s grace period: the next worker to start a trial fails it
 
   const workers = [0, 1, 2].map(() => start([kind, location, studyName, 'run', '20']));
   const results = await Promise.all(workers.map((w) => w.done));

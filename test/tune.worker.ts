@@ -6,14 +6,17 @@ async function main(): Promise<void> {
 const tg = await import(pkg ? `${pkg}/dist/index.mjs` : '../src/index.ts');
 const { tune } = tg;
 const storage = kind === 'journal'
-  ? tune.journalStorage(location, { heartbeatInterval: 0.1, gracePeriod: 0.5 })
-  : tune.postgresStorage(location, { heartbeatInterval: 0.1, gracePeriod: 0.5 });
+  ? tune.journalStorage(location, { heartbeatInterval: 0.2, gracePeriod: 2 })
+  : tune.postgresStorage(location, { heartbeatInterval: 0.2, gracePeriod: 2 });
 const study = tune.createStudy({ storage, studyName, loadIfExists: true, sampler: new tune.RandomSampler() });
 const ran: number[] = [];
 await study.optimize(async (t: { number: number; suggestFloat: (n: string, a: number, b: number) => number }) => {
   const x = t.suggestFloat('x', 0, 1000);
   if (mode === 'hang') {
+    // Die only once the suggestion is in the storage (the trial writes it in the background).
+    while ((await study.refresh())[t.number].params.x === undefined) await new Promise((r) => setTimeout(r, 10));
     process.stdout.write(`running ${t.number}\n`);
+    setInterval(() => {}, 1000); // keeps the process up (the study's heartbeat timer is unref'd)
     await new Promise(() => {}); // until killed; the heartbeat timer keeps the trial alive meanwhile
   }
   await new Promise((r) => setTimeout(r, 10));

@@ -19,3 +19,4 @@ export type { Storage } from './storage/storage';
 export { pruningCallback } from './pruning-callback';
 export { journalStorage } from './storage/journal-file';
 export type { HeartbeatOptions } from './storage/log-storage';
+export { postgresStorage } from './storage/postgres';

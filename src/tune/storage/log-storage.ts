@@ -40,19 +40,31 @@ export class LogStorage implements Storage {
     this.heartbeat = { intervalMs: interval * 1000, graceMs: grace * 1000 };
   }
 
-  private async sync(): Promise<void> {
+  /** One backend call at a time in this process, so a read never races this process's own append. */
+  private exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(fn);
+    this.queue = run.then(() => {}, () => {});
+    return run;
+  }
+  private queue: Promise<void> = Promise.resolve();
+
+  private async catchUp(): Promise<void> {
     for (const o of await this.backend.readNew()) this.model.apply(o);
+  }
+
+  private sync(): Promise<void> {
+    return this.exclusive(() => this.catchUp());
   }
 
   /** Appends `make()`'s operation under the lock after catching up; returns whether it took effect, or null if make() gave none. */
   private write(make: () => Op | null): Promise<boolean | null> {
-    return this.backend.locked(async () => {
-      await this.sync();
+    return this.exclusive(() => this.backend.locked(async () => {
+      await this.catchUp();
       const o = make();
       if (o === null) return null;
       await this.backend.append(o);
       return this.model.apply(o);
-    });
+    }));
   }
 
   async createStudy(name: string, direction: Direction): Promise<number> {
