@@ -48,7 +48,7 @@ describe('tapegrad tune', () => {
     await expect(tuneCli([mod, '--study', 's', '--trials', '1'])).rejects.toThrow(/--storage URL is required/);
     await expect(tuneCli([mod, '--study', 's', '--storage', 'mysql://x', '--trials', '1'])).rejects.toThrow(/--storage must be postgresql/);
     await expect(tuneCli([mod, '--study', 's', '--storage', 'memory', '--trials', 'x'])).rejects.toThrow(/--trials must be a positive integer/);
-    await expect(tuneCli([mod, '--study', 's', '--storage', 'memory', '--trials', '1', '--sampler', 'nope'])).rejects.toThrow(/--sampler must be one of tpe, random/);
+    await expect(tuneCli([mod, '--study', 's', '--storage', 'memory', '--trials', '1', '--sampler', 'nope'])).rejects.toThrow(/--sampler must be one of tpe, random, gp/);
     await expect(tuneCli([join(dir, 'objective.mjs'), '--study', 's', '--storage', 'memory', '--trials', '1', '--bogus', '1'])).rejects.toThrow(/unknown option --bogus/);
     const lines: string[] = [];
     await tuneCli([mod, '--study', 's', '--storage', 'memory', '--trials', '3'], (s) => lines.push(s));

@@ -20,3 +20,5 @@ export { pruningCallback } from './pruning-callback';
 export { journalStorage } from './storage/journal-file';
 export type { HeartbeatOptions } from './storage/log-storage';
 export { postgresStorage } from './storage/postgres';
+export { GPSampler } from './samplers/gp/sampler';
+export type { GPSamplerOptions } from './samplers/gp/sampler';

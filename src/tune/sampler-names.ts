@@ -2,10 +2,12 @@
 import { Sampler } from './samplers/sampler';
 import { RandomSampler } from './samplers/random';
 import { TPESampler } from './samplers/tpe/sampler';
+import { GPSampler } from './samplers/gp/sampler';
 
 const factories: Record<string, () => Sampler> = {
   tpe: () => new TPESampler(),
   random: () => new RandomSampler(),
+  gp: () => new GPSampler(),
 };
 
 export const samplerNames = (): string[] => Object.keys(factories);
