@@ -5,7 +5,7 @@ import type { History } from './types';
 const W = 640, H = 400, L = 64, R = 20, T = 40, B = 50;
 const COLORS: Record<string, string> = { loss: '#1f77b4', valLoss: '#ff7f0e' };
 
-const esc = (s: string): string =>
+export const esc = (s: string): string =>
   s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&apos;');
 
 /** Round tick values (1, 2 or 5 times a power of ten) covering [lo, hi]. */
@@ -25,7 +25,7 @@ export function niceTicks(lo: number, hi: number, count = 5, integer = false): n
   return ticks;
 }
 
-const label = (v: number): string => (Math.abs(v) >= 1e4 || (v !== 0 && Math.abs(v) < 1e-3) ? v.toExponential(1) : String(v));
+export const label = (v: number): string => (Math.abs(v) >= 1e4 || (v !== 0 && Math.abs(v) < 1e-3) ? v.toExponential(1) : String(v));
 
 export interface PlotOptions {
   title?: string;
