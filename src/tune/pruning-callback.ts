@@ -2,7 +2,7 @@
 import { Callback, TrainState } from '../train/callbacks';
 import type { Logs } from '../train/types';
 import { TrialPruned } from './pruned';
-import { Trial } from './trial';
+import type { Trial } from './trial';
 
 class PruningCallback extends Callback {
   constructor(private readonly trial: Trial, private readonly monitor: string) {
@@ -26,7 +26,9 @@ class PruningCallback extends Callback {
  * that awaits fit ends as a pruned trial.
  */
 export function pruningCallback(trial: Trial, opts: { monitor?: string } = {}): Callback {
-  if (!(trial instanceof Trial)) throw new TypeError('pruningCallback: trial must be a tg.tune trial');
+  if (trial === null || typeof trial !== 'object' || typeof trial.report !== 'function' || typeof trial.shouldPrune !== 'function') {
+    throw new TypeError('pruningCallback: trial must be a tg.tune trial');
+  }
   if (opts === null || typeof opts !== 'object') throw new TypeError('pruningCallback: options must be an object {monitor}');
   const monitor = opts.monitor ?? 'valLoss';
   if (typeof monitor !== 'string' || monitor === '') throw new TypeError('pruningCallback: monitor must be a non-empty string');

@@ -2,7 +2,7 @@
 import type { Direction, FrozenTrial, TrialState } from './frozen-trial';
 import { lastStep } from './frozen-trial';
 import { Pruner, MedianPruner } from './pruners';
-import { TrialPruned } from './pruned';
+import { isCaught, isPruned } from './pruned';
 import type { Sampler, StudyView } from './samplers/sampler';
 import { Sampler as SamplerBase } from './samplers/sampler';
 import { GridSampler } from './samplers/grid';
@@ -10,6 +10,7 @@ import { TPESampler } from './samplers/tpe/sampler';
 import { InMemoryStorage } from './storage/memory';
 import type { Storage } from './storage/storage';
 import { Trial } from './trial';
+import { runWorkers } from './workers/pool';
 
 export type Objective = (trial: Trial) => number | Promise<number>;
 
@@ -32,6 +33,13 @@ export interface OptimizeOptions {
   catch?: (new (...a: never[]) => Error)[];
   /** Called after each trial with the study and the finished trial. */
   callbacks?: ((study: Study, trial: FrozenTrial) => void | Promise<void>)[];
+  /**
+   * Worker threads running trials at once (default 1). With more than one, the objective must be the
+   * path of a module exporting objective(trial): threads cannot share a closure.
+   */
+  workers?: number;
+  /** Native threads of each worker thread's tapegrad (default 1). */
+  numThreads?: number;
 }
 
 const anonymousName = (): string => `no-name-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 10)}`;
@@ -125,9 +133,12 @@ export class Study {
     await this.ready;
   }
 
-  async optimize(objective: Objective, opts: OptimizeOptions = {}): Promise<void> {
+  async optimize(objective: Objective | string, opts: OptimizeOptions = {}): Promise<void> {
     const op = 'optimize';
-    if (typeof objective !== 'function') throw new TypeError(`${op}: objective must be a function (trial) => number`);
+    const workers = opts?.workers ?? 1;
+    if (!Number.isSafeInteger(workers) || workers < 1) throw new RangeError(`${op}: workers must be an integer >= 1, got ${String(workers)}`);
+    if (typeof objective !== 'function' && typeof objective !== 'string') throw new TypeError(`${op}: objective must be a function (trial) => number, or the path of a module exporting one`);
+    if (workers > 1 && typeof objective !== 'string') throw new TypeError(`${op}: with workers > 1 the objective must be the path of a module exporting objective(trial)`);
     if (opts === null || typeof opts !== 'object') throw new TypeError(`${op}: options must be an object {nTrials, timeout, catch}`);
     const { nTrials, timeout } = opts;
     if (nTrials !== undefined && (!Number.isSafeInteger(nTrials) || nTrials < 0)) throw new RangeError(`${op}: nTrials must be an integer >= 0, got ${String(nTrials)}`);
@@ -142,9 +153,15 @@ export class Study {
     await this.ready;
     this.stopped = false;
     const t0 = Date.now();
+    const more = (started: number) => !this.stopped && (nTrials === undefined || started < nTrials) && (timeout === undefined || (Date.now() - t0) / 1000 < timeout);
+    if (typeof objective === 'string') {
+      const numThreads = opts.numThreads ?? 1;
+      if (!Number.isSafeInteger(numThreads) || numThreads < 1) throw new RangeError(`${op}: numThreads must be an integer >= 1, got ${String(numThreads)}`);
+      return runWorkers(this, objective, { workers, numThreads, more, catches, callbacks });
+    }
     for (let i = 0; nTrials === undefined || i < nTrials; i++) {
       if (this.stopped || (timeout !== undefined && (Date.now() - t0) / 1000 >= timeout)) break;
-      const frozen = await this.runTrial(objective, catches);
+      const frozen = await this.runTrial(objective as Objective, catches);
       this.cache = await this.storage.getAllTrials(this.studyId);
       for (const cb of callbacks) await cb(this, frozen);
     }
@@ -205,7 +222,7 @@ export class Study {
         process.emitWarning(`optimize: trial ${trial.number} failed: ${why}`);
       } else value = v;
     } catch (e) {
-      if (e instanceof TrialPruned) {
+      if (isPruned(e)) {
         state = 'pruned';
         const s = lastStep(trial._frozen);
         value = s === null ? null : trial._frozen.intermediateValues.get(s)!;
@@ -218,7 +235,7 @@ export class Study {
       if (timer) clearInterval(timer);
     }
     const frozen = await this._tell(trial, view, state, value);
-    if (error !== null && !catches.some((c) => error instanceof c)) throw error;
+    if (error !== null && !isCaught(error, catches)) throw error;
     return frozen;
   }
 }

@@ -34,16 +34,17 @@ export class Trial {
   }
 
   suggestFloat(name: string, low: number, high: number, opts?: SuggestOptions): number {
-    return this.suggest('suggestFloat', name, floatDistribution('suggestFloat', low, high, opts)) as number;
+    return this._suggest('suggestFloat', name, floatDistribution('suggestFloat', low, high, opts)) as number;
   }
   suggestInt(name: string, low: number, high: number, opts?: SuggestOptions): number {
-    return this.suggest('suggestInt', name, intDistribution('suggestInt', low, high, opts)) as number;
+    return this._suggest('suggestInt', name, intDistribution('suggestInt', low, high, opts)) as number;
   }
   suggestCategorical<T>(name: string, choices: readonly T[]): T {
-    return this.suggest('suggestCategorical', name, categoricalDistribution('suggestCategorical', choices)) as T;
+    return this._suggest('suggestCategorical', name, categoricalDistribution('suggestCategorical', choices)) as T;
   }
 
-  private suggest(op: string, name: string, dist: Distribution): unknown {
+  /** @internal */
+  _suggest(op: string, name: string, dist: Distribution): unknown {
     if (typeof name !== 'string' || name === '') throw new TypeError(`${op}: name must be a non-empty string`);
     const f = this._frozen;
     if (name in f.distributions) {

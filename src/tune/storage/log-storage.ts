@@ -135,9 +135,11 @@ export class LogStorage implements Storage {
 }
 
 /** JSON with NaN and +-Infinity kept (a trial's value or an intermediate value may be either). */
-export function encodeOp(o: Op): string {
+export function encodeJson(o: unknown): string {
   return JSON.stringify(o, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? { $num: String(v) } : v));
 }
-export function decodeOp(s: string): Op {
+export function decodeJson<T>(s: string): T {
   return JSON.parse(s, (_k, v) => (v !== null && typeof v === 'object' && typeof v.$num === 'string' && Object.keys(v).length === 1 ? Number(v.$num) : v));
 }
+export const encodeOp = (o: Op): string => encodeJson(o);
+export const decodeOp = (s: string): Op => decodeJson<Op>(s);
