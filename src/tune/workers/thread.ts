@@ -6,7 +6,7 @@ import { loadObjectiveModule } from '../cli';
 import { SuggestOptions, categoricalDistribution, floatDistribution, intDistribution, Distribution } from '../distributions';
 import { Channel, call } from './protocol';
 
-const { channel, module, numThreads } = workerData as { channel: Channel; module: string; numThreads: number };
+const { channel, module: modulePath, numThreads } = workerData as { channel: Channel; module: string; numThreads: number };
 const rpc = (method: string, args: unknown = null) => call(channel, (m) => parentPort!.postMessage(m), method, args);
 
 /** The trial an objective sees in a worker thread: the same methods as tg.tune.Trial. */
@@ -37,7 +37,7 @@ class RemoteTrial {
 
 async function main(): Promise<void> {
   setNumThreads(numThreads);
-  const { objective } = await loadObjectiveModule(module);
+  const { objective } = await loadObjectiveModule(modulePath);
   for (;;) {
     const asked = rpc('ask') as { number: number } | null;
     if (asked === null) break;
