@@ -1,4 +1,4 @@
-// Objective module for bench/tune/workers.mjs: a small MLP on the digits, 3 epochs, validation accuracy.
+// Objective module for bench/tune/workers.mjs: a small MLP on the digits, 10 epochs (EPOCHS), validation accuracy.
 import { createRequire } from 'node:module';
 
 const tg = createRequire(import.meta.url)('../../dist/index.js');
@@ -12,6 +12,6 @@ export async function objective(trial) {
   tg.manualSeed(trial.number);
   const model = new tg.nn.Sequential(new tg.nn.Linear(64, width), new tg.nn.ReLU(), new tg.nn.Linear(width, 10));
   const optimizer = new tg.optim.Adam(model.parameters(), { lr });
-  await tg.train.fit(model, { optimizer, loss: tg.nn.functional.crossEntropy, train: new tg.data.DataLoader(train, { batchSize: 32, shuffle: true }), epochs: 3, progress: false });
+  await tg.train.fit(model, { optimizer, loss: tg.nn.functional.crossEntropy, train: new tg.data.DataLoader(train, { batchSize: 32, shuffle: true }), epochs: Number(process.env.EPOCHS ?? 10), progress: false });
   return (await tg.train.evaluate(model, new tg.data.DataLoader(val, { batchSize: 512 }), { metrics: ['accuracy'] })).accuracy;
 }
