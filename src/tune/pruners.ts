@@ -2,6 +2,7 @@
 import type { FrozenTrial } from './frozen-trial';
 import { lastStep } from './frozen-trial';
 import type { StudyView } from './samplers/sampler';
+import { intAtLeast as checkInt } from './validate';
 
 export type SetSystemAttr = (key: string, value: unknown) => void;
 
@@ -16,10 +17,6 @@ export class NopPruner extends Pruner {
   }
 }
 
-function checkInt(op: string, name: string, v: unknown, min: number): number {
-  if (!Number.isSafeInteger(v) || (v as number) < min) throw new RangeError(`${op}: ${name} must be an integer >= ${min}, got ${String(v)}`);
-  return v as number;
-}
 
 /** Linear-interpolation percentile of the non-NaN values (numpy's nanpercentile); NaN when there are none. */
 function nanPercentile(values: number[], q: number): number {

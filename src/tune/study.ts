@@ -11,6 +11,7 @@ import { InMemoryStorage } from './storage/memory';
 import type { Storage } from './storage/storage';
 import { Trial } from './trial';
 import { runWorkers } from './workers/pool';
+import { intAtLeast } from './validate';
 
 export type Objective = (trial: Trial) => number | Promise<number>;
 
@@ -135,13 +136,12 @@ export class Study {
 
   async optimize(objective: Objective | string, opts: OptimizeOptions = {}): Promise<void> {
     const op = 'optimize';
-    const workers = opts?.workers ?? 1;
-    if (!Number.isSafeInteger(workers) || workers < 1) throw new RangeError(`${op}: workers must be an integer >= 1, got ${String(workers)}`);
+    const workers = intAtLeast(op, 'workers', opts?.workers ?? 1, 1);
     if (typeof objective !== 'function' && typeof objective !== 'string') throw new TypeError(`${op}: objective must be a function (trial) => number, or the path of a module exporting one`);
     if (workers > 1 && typeof objective !== 'string') throw new TypeError(`${op}: with workers > 1 the objective must be the path of a module exporting objective(trial)`);
     if (opts === null || typeof opts !== 'object') throw new TypeError(`${op}: options must be an object {nTrials, timeout, catch}`);
     const { nTrials, timeout } = opts;
-    if (nTrials !== undefined && (!Number.isSafeInteger(nTrials) || nTrials < 0)) throw new RangeError(`${op}: nTrials must be an integer >= 0, got ${String(nTrials)}`);
+    if (nTrials !== undefined) intAtLeast(op, 'nTrials', nTrials, 0);
     if (timeout !== undefined && !(typeof timeout === 'number' && timeout > 0)) throw new RangeError(`${op}: timeout must be a number of seconds > 0, got ${String(timeout)}`);
     if (nTrials === undefined && timeout === undefined && !(this.sampler instanceof GridSampler)) {
       throw new RangeError(`${op}: give nTrials or timeout (only a GridSampler study ends by itself)`);
@@ -155,8 +155,7 @@ export class Study {
     const t0 = Date.now();
     const more = (started: number) => !this.stopped && (nTrials === undefined || started < nTrials) && (timeout === undefined || (Date.now() - t0) / 1000 < timeout);
     if (typeof objective === 'string') {
-      const numThreads = opts.numThreads ?? 1;
-      if (!Number.isSafeInteger(numThreads) || numThreads < 1) throw new RangeError(`${op}: numThreads must be an integer >= 1, got ${String(numThreads)}`);
+      const numThreads = intAtLeast(op, 'numThreads', opts.numThreads ?? 1, 1);
       return runWorkers(this, objective, { workers, numThreads, more, catches, callbacks });
     }
     for (let i = 0; nTrials === undefined || i < nTrials; i++) {

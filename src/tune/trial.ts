@@ -4,6 +4,7 @@ import {
   isSingle, sameDistribution, toExternal, toInternal,
 } from './distributions';
 import type { FrozenTrial } from './frozen-trial';
+import { intAtLeast } from './validate';
 import type { StudyView } from './samplers/sampler';
 import type { Study } from './study';
 
@@ -75,7 +76,7 @@ export class Trial {
   /** Reports the objective's intermediate value at `step` (an integer >= 0), for pruners and plots. */
   report(value: number, step: number): void {
     if (typeof value !== 'number') throw new TypeError(`report: value must be a number, got ${typeof value}`);
-    if (!Number.isSafeInteger(step) || step < 0) throw new RangeError(`report: step must be an integer >= 0, got ${String(step)}`);
+    intAtLeast('report', 'step', step, 0);
     const f = this._frozen;
     if (f.intermediateValues.has(step)) return; // Optuna keeps the first value reported for a step
     f.intermediateValues.set(step, value);

@@ -12,7 +12,7 @@ import { decodeJson } from '../storage/log-storage';
 import { isCaught, isPruned } from '../pruned';
 import type { Study } from '../study';
 import type { Trial } from '../trial';
-import { Channel, answer, newChannel } from './protocol';
+import { Channel, answer, newChannel, toError } from './protocol';
 
 interface PoolOptions {
   workers: number;
@@ -30,13 +30,6 @@ function startWorker(workerData: unknown): Worker {
   const src = `require(${JSON.stringify(tsx)}); require(${JSON.stringify(join(__dirname, 'thread.ts'))});`;
   return new Worker(src, { eval: true, workerData });
 }
-
-const toError = (e: { name: string; message: string }): Error => {
-  const E = e.name === 'TypeError' ? TypeError : e.name === 'RangeError' ? RangeError : Error;
-  const err = new E(e.message);
-  if (!(err instanceof TypeError || err instanceof RangeError)) err.name = e.name;
-  return err;
-};
 
 export async function runWorkers(study: Study, module: string, opts: PoolOptions): Promise<void> {
   let started = 0;

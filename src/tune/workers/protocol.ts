@@ -33,11 +33,14 @@ export function call(ch: Channel, post: (m: unknown) => void, method: string, ar
   post({ method, args: encodeJson(args) });
   Atomics.wait(ch.flag, 0, 0);
   const reply = decodeJson<Reply>(Buffer.from(ch.data.subarray(0, ch.flag[1])).toString('utf8'));
-  if ('error' in reply) {
-    const E = reply.error.name === 'TypeError' ? TypeError : reply.error.name === 'RangeError' ? RangeError : Error;
-    const e = new E(reply.error.message);
-    if (!(e instanceof TypeError || e instanceof RangeError)) e.name = reply.error.name;
-    throw e;
-  }
+  if ('error' in reply) throw toError(reply.error);
   return reply.ok;
+}
+
+/** An error sent across threads as {name, message}, rebuilt as a TypeError, RangeError or named Error. */
+export function toError(e: { name: string; message: string }): Error {
+  const E = e.name === 'TypeError' ? TypeError : e.name === 'RangeError' ? RangeError : Error;
+  const err = new E(e.message);
+  if (!(err instanceof TypeError || err instanceof RangeError)) err.name = e.name;
+  return err;
 }

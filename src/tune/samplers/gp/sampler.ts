@@ -10,6 +10,7 @@ import { RandomSampler } from '../random';
 import { Sampler, StudyView, intersectionSearchSpace } from '../sampler';
 import { ndtr } from '../tpe/truncnorm';
 import { GaussianProcess, GPHyper, fitHyper } from './gp';
+import { intAtLeast } from '../../validate';
 
 type Numeric = Exclude<Distribution, { kind: 'categorical' }>;
 
@@ -59,9 +60,7 @@ export class GPSampler extends Sampler {
     if (opts === null || typeof opts !== 'object') throw new TypeError('GPSampler: options must be an object {seed, nStartupTrials}');
     this.rng = new SamplerRng('GPSampler', opts.seed);
     this.random = new RandomSampler({ seed: opts.seed === undefined ? undefined : opts.seed + 1 });
-    const n = opts.nStartupTrials ?? 10;
-    if (!Number.isSafeInteger(n) || n < 1) throw new RangeError(`GPSampler: nStartupTrials must be an integer >= 1, got ${String(n)}`);
-    this.nStartupTrials = n;
+    this.nStartupTrials = intAtLeast('GPSampler', 'nStartupTrials', opts.nStartupTrials ?? 10, 1);
   }
 
   override inferRelativeSearchSpace(study: StudyView): Record<string, Distribution> {

@@ -8,6 +8,7 @@ import { SamplerRng } from '../../rng';
 import { RandomSampler } from '../random';
 import { Sampler, StudyView, intersectionSearchSpace } from '../sampler';
 import { ParzenEstimator, ParzenParameters } from './parzen-estimator';
+import { boolOption, intAtLeast } from '../../validate';
 
 /** Optuna's default: the best 10% of the trials, at most 25, form the "good" group. */
 export const defaultGamma = (n: number): number => Math.min(Math.ceil(0.1 * n), 25);
@@ -51,17 +52,9 @@ export class TPESampler extends Sampler {
     if (opts === null || typeof opts !== 'object') throw new TypeError(`${op}: options must be an object`);
     this.rng = new SamplerRng(op, opts.seed);
     this.random = new RandomSampler({ seed: opts.seed === undefined ? undefined : opts.seed + 1 });
-    const int = (name: string, v: unknown, min: number): number => {
-      if (!Number.isSafeInteger(v) || (v as number) < min) throw new RangeError(`${op}: ${name} must be an integer >= ${min}, got ${String(v)}`);
-      return v as number;
-    };
-    this.nStartupTrials = int('nStartupTrials', opts.nStartupTrials ?? 10, 0);
-    this.nEiCandidates = int('nEiCandidates', opts.nEiCandidates ?? 24, 1);
-    const bool = (name: string, v: unknown, dflt: boolean): boolean => {
-      if (v === undefined) return dflt;
-      if (typeof v !== 'boolean') throw new TypeError(`${op}: ${name} must be a boolean`);
-      return v;
-    };
+    this.nStartupTrials = intAtLeast(op, 'nStartupTrials', opts.nStartupTrials ?? 10, 0);
+    this.nEiCandidates = intAtLeast(op, 'nEiCandidates', opts.nEiCandidates ?? 24, 1);
+    const bool = (name: string, v: unknown, dflt: boolean) => boolOption(op, name, v, dflt);
     this.multivariate = bool('multivariate', opts.multivariate, false);
     const priorWeight = opts.priorWeight ?? 1;
     if (!(typeof priorWeight === 'number' && priorWeight > 0)) throw new RangeError(`${op}: priorWeight must be > 0, got ${String(priorWeight)}`);
