@@ -37,6 +37,6 @@ describe('journalStorage', () => {
 
   it('three processes run 60 trials on one file; a worker killed mid-trial leaves a failed trial', async () => {
     const path = join(dir, 'shared.jsonl');
-    await sharedStudyScenario('journal', path, tune.journalStorage(path, { heartbeatInterval: 0.2, gracePeriod: 2 }));
+    await sharedStudyScenario('journal', path, tune.journalStorage(path, { heartbeatInterval: 0.25, gracePeriod: 3 }));
   });
 });

@@ -38,7 +38,7 @@ describe('postgresStorage', () => {
   });
 
   it.skipIf(!url)('three processes run 60 trials on one database; a worker killed mid-trial leaves a failed trial', async () => {
-    const storage = tune.postgresStorage(url!, { heartbeatInterval: 0.2, gracePeriod: 2 });
+    const storage = tune.postgresStorage(url!, { heartbeatInterval: 0.25, gracePeriod: 3 });
     try {
       await sharedStudyScenario('postgres', url!, storage);
     } finally {

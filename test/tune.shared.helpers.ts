@@ -34,7 +34,7 @@ export async function sharedStudyScenario(kind: 'journal' | 'postgres', location
   hang.child.kill('SIGKILL');
   expect((await hang.done).signal).toBe('SIGKILL');
   expect((await study.refresh())[killedNumber].state).toBe('running');
-  await sleep(2300); // past the 2 s grace period: the next worker to start a trial fails it
+  await sleep(3300); // past the 3 s grace period: the next worker to start a trial fails it
 
   const workers = [0, 1, 2].map(() => start([kind, location, studyName, 'run', '20']));
   const results = await Promise.all(workers.map((w) => w.done));

@@ -6,8 +6,8 @@ async function main(): Promise<void> {
 const tg = await import(pkg ? `${pkg}/dist/index.mjs` : '../src/index.ts');
 const { tune } = tg;
 const storage = kind === 'journal'
-  ? tune.journalStorage(location, { heartbeatInterval: 0.2, gracePeriod: 2 })
-  : tune.postgresStorage(location, { heartbeatInterval: 0.2, gracePeriod: 2 });
+  ? tune.journalStorage(location, { heartbeatInterval: 0.25, gracePeriod: 3 })
+  : tune.postgresStorage(location, { heartbeatInterval: 0.25, gracePeriod: 3 });
 const study = tune.createStudy({ storage, studyName, loadIfExists: true, sampler: new tune.RandomSampler() });
 const ran: number[] = [];
 await study.optimize(async (t: { number: number; suggestFloat: (n: string, a: number, b: number) => number }) => {

@@ -1,7 +1,7 @@
 // TPE (and random search) in tapegrad against Optuna 3.1 on Branin, Hartmann-6 and 4-D Rosenbrock:
 // median (and quartiles) over seeds of the best value after N trials, and the time per trial of a
 // 200-trial study. Needs `npm run build:ts` and Debian's python3-optuna (/usr/bin/python3).
-// Usage: node bench/tune/compare.mjs [nTrials=60] [nSeeds=20]
+// Usage: node bench/tune/compare.mjs [nTrials=60] [nSeeds=20] [samplers=tpe,tpe-multivariate,random,gp]
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -24,12 +24,13 @@ const FUN = {
   rosenbrock4: (x) => x.slice(0, -1).reduce((s, xi, i) => s + 100 * (x[i + 1] - xi * xi) ** 2 + (1 - xi) ** 2, 0),
 };
 const objective = (name) => (t) => FUN[name](F[name].bounds.map(([lo, hi], i) => t.suggestFloat(`x${i}`, lo, hi)));
-const SAMPLERS = {
+const ALL = {
   tpe: (seed) => new tune.TPESampler({ seed }),
   'tpe-multivariate': (seed) => new tune.TPESampler({ seed, multivariate: true }),
   random: (seed) => new tune.RandomSampler({ seed }),
-  ...(tune.GPSampler ? { gp: (seed) => new tune.GPSampler({ seed }) } : {}),
+  gp: (seed) => new tune.GPSampler({ seed }),
 };
+const SAMPLERS = Object.fromEntries((process.argv[4] ?? Object.keys(ALL).join(',')).split(',').map((k) => [k, ALL[k]]));
 
 const quart = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
