@@ -1,6 +1,7 @@
 // journalStorage: processes sharing one journal file (lock, claims, heartbeats), and its round trip.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import * as tg from 'tapegrad';
@@ -33,6 +34,24 @@ describe('journalStorage', () => {
     await expect(tune.createStudy({ storage: tune.journalStorage(path), studyName: 'a' }).refresh()).rejects.toThrow(/'a' already exists/);
     expect(() => tune.journalStorage('')).toThrow(/journalStorage: path must be a non-empty string/);
     expect(() => tune.journalStorage(path, { heartbeatInterval: 1, gracePeriod: 1 })).toThrow(/gracePeriod must be a number of seconds > heartbeatInterval/);
+  });
+
+  it('breaks a lock left by a dead process and waits for a live holder', async () => {
+    const path = join(dir, 'lock.jsonl');
+    const dead = spawnSync(process.execPath, ['-e', '0']).pid!;
+    writeFileSync(`${path}.lock`, `${hostname()} ${dead} x`);
+    const s = tune.createStudy({ storage: tune.journalStorage(path), studyName: 'l', sampler: new tune.RandomSampler({ seed: 0 }) });
+    await s.optimize((t) => t.suggestFloat('x', 0, 1), { nTrials: 1 });
+    expect((await s.refresh()).map((t) => t.state)).toEqual(['complete']);
+    expect(existsSync(`${path}.lock`)).toBe(false);
+    writeFileSync(`${path}.lock`, `${hostname()} ${process.pid} held`); // a live holder: this process
+    let done = false;
+    const run = s.optimize((t) => t.suggestFloat('x', 0, 1), { nTrials: 1 }).then(() => (done = true));
+    await new Promise((r) => setTimeout(r, 150));
+    expect(done).toBe(false);
+    rmSync(`${path}.lock`);
+    await run;
+    expect((await s.refresh()).length).toBe(2);
   });
 
   it('three processes run 60 trials on one file; a worker killed mid-trial leaves a failed trial', async () => {
