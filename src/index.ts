@@ -37,3 +37,4 @@ export * as train from './train';
 export * as optim from './optim';
 export * as onnx from './onnx';
 export * as viz from './viz';
+export * as tune from './tune';

@@ -1,11 +1,24 @@
-// Model selection: grid and random search over hyperparameters, and k-fold cross-validation.
+// Model selection: grid and random search over hyperparameters (tg.tune studies with a GridSampler or a
+// RandomSampler), and k-fold cross-validation (which can report its folds to a tg.tune trial).
 import { Generator, resolveGenerator } from '../random';
 import { Dataset, Subset } from '../data/dataset';
 import { kFold } from '../data/kfold';
+import { createStudy } from '../tune/study';
+import type { Trial as TuneTrial } from '../tune/trial';
+import type { Sampler } from '../tune/samplers/sampler';
+import { GridSampler } from '../tune/samplers/grid';
+import { RandomSampler } from '../tune/samplers/random';
+import { NopPruner } from '../tune/pruners';
+import { TrialPruned } from '../tune/pruned';
 
 /** A distribution to sample a hyperparameter from in randomSearch (`u` is uniform in [0, 1)). */
 export class Distribution<T = unknown> {
-  constructor(readonly describe: string, private readonly fromUniform: (u: number) => T) {}
+  constructor(
+    readonly describe: string,
+    private readonly fromUniform: (u: number) => T,
+    /** @internal how a study trial suggests this hyperparameter */
+    readonly _suggest: (trial: TuneTrial, name: string) => T,
+  ) {}
   /** @internal */
   _sample(u: number): T {
     return this.fromUniform(u);
@@ -20,26 +33,26 @@ const finite = (op: string, lo: number, hi: number): void => {
 export function choice<T>(values: readonly T[]): Distribution<T> {
   if (!Array.isArray(values) || values.length === 0) throw new RangeError('choice: expected a non-empty array of values');
   const v = values.slice();
-  return new Distribution(`choice(${v.length})`, (u) => v[Math.min(v.length - 1, Math.floor(u * v.length))]);
+  return new Distribution(`choice(${v.length})`, (u) => v[Math.min(v.length - 1, Math.floor(u * v.length))], (t, k) => t.suggestCategorical(k, v));
 }
 
 /** Uniform in [lo, hi). */
 export function uniform(lo: number, hi: number): Distribution<number> {
   finite('uniform', lo, hi);
-  return new Distribution(`uniform(${lo}, ${hi})`, (u) => lo + (hi - lo) * u);
+  return new Distribution(`uniform(${lo}, ${hi})`, (u) => lo + (hi - lo) * u, (t, k) => t.suggestFloat(k, lo, hi));
 }
 
 /** exp(uniform(log lo, log hi)), for scales such as learning rates; lo > 0. */
 export function logUniform(lo: number, hi: number): Distribution<number> {
   finite('logUniform', lo, hi);
   if (!(lo > 0)) throw new RangeError(`logUniform: lo must be > 0, got ${lo}`);
-  return new Distribution(`logUniform(${lo}, ${hi})`, (u) => Math.exp(Math.log(lo) + (Math.log(hi) - Math.log(lo)) * u));
+  return new Distribution(`logUniform(${lo}, ${hi})`, (u) => Math.exp(Math.log(lo) + (Math.log(hi) - Math.log(lo)) * u), (t, k) => t.suggestFloat(k, lo, hi, { log: true }));
 }
 
 /** An integer in [lo, hi], both inclusive, each equally likely. */
 export function intUniform(lo: number, hi: number): Distribution<number> {
   if (!Number.isSafeInteger(lo) || !Number.isSafeInteger(hi) || lo > hi) throw new RangeError(`intUniform: expected integers lo <= hi, got ${lo}, ${hi}`);
-  return new Distribution(`intUniform(${lo}, ${hi})`, (u) => Math.min(hi, lo + Math.floor(u * (hi - lo + 1))));
+  return new Distribution(`intUniform(${lo}, ${hi})`, (u) => Math.min(hi, lo + Math.floor(u * (hi - lo + 1))), (t, k) => t.suggestInt(k, lo, hi));
 }
 
 export type Params = Record<string, unknown>;
@@ -65,10 +78,21 @@ function checkCommon(op: string, objective: unknown, mode: unknown): Mode {
   return mode;
 }
 
-async function score<P>(op: string, objective: Objective<P>, params: P, index: number): Promise<Trial<P>> {
-  const s = await objective(params);
-  if (typeof s !== 'number') throw new TypeError(`${op}: objective must return a number, got ${typeof s} for ${JSON.stringify(params)}`);
-  return { params, score: s, index };
+/**
+ * Runs `objective` on the parameter sets a study's sampler suggests (`suggest` maps a trial to them)
+ * and returns every trial's score, best first. NaN scores fail their study trial but are returned (last).
+ */
+async function runStudy(op: string, sampler: Sampler, mode: Mode, nTrials: number | undefined, suggest: (t: TuneTrial) => Params, objective: Objective<Params>): Promise<Trial[]> {
+  const study = createStudy({ direction: mode === 'max' ? 'maximize' : 'minimize', sampler, pruner: new NopPruner() });
+  const trials: Trial[] = [];
+  await study.optimize(async (t) => {
+    const params = suggest(t);
+    const s = await objective(params);
+    if (typeof s !== 'number') throw new TypeError(`${op}: objective must return a number, got ${typeof s} for ${JSON.stringify(params)}`);
+    trials.push({ params, score: s, index: t.number });
+    return Number.isNaN(s) ? (mode === 'max' ? -Infinity : Infinity) : s; // the study ranks a NaN score last too
+  }, { nTrials });
+  return rank(trials, mode);
 }
 
 export interface GridSearchOptions {
@@ -87,11 +111,8 @@ export async function gridSearch(opts: GridSearchOptions): Promise<Trial[]> {
   for (const k of keys) {
     if (!Array.isArray(space[k]) || space[k].length === 0) throw new TypeError(`${op}: space.${k} must be a non-empty array of values`);
   }
-  let combos: Params[] = [{}];
-  for (const k of keys) combos = combos.flatMap((c) => space[k].map((v) => ({ ...c, [k]: v })));
-  const trials: Trial[] = [];
-  for (const p of combos) trials.push(await score(op, opts.objective, p, trials.length));
-  return rank(trials, mode);
+  const sampler = new GridSampler(space);
+  return runStudy(op, sampler, mode, sampler.size, (t) => Object.fromEntries(keys.map((k) => [k, t.suggestCategorical(k, space[k])])), opts.objective);
 }
 
 export interface RandomSearchOptions {
@@ -112,15 +133,8 @@ export async function randomSearch(opts: RandomSearchOptions): Promise<Trial[]> 
   const gen = resolveGenerator(op, opts.generator);
   const dists = Object.entries(opts.space).map(([k, v]): [string, Distribution | null, unknown] =>
     v instanceof Distribution ? [k, v, null] : Array.isArray(v) ? [k, choice(v), null] : [k, null, v]);
-  const trials: Trial[] = [];
-  for (let t = 0; t < opts.trials; t++) {
-    const u = new Float64Array(dists.length);
-    if (u.length) gen._uniform(u, 0, 1);
-    const p: Params = {};
-    dists.forEach(([k, d, c], i) => (p[k] = d ? d._sample(u[i]) : c));
-    trials.push(await score(op, opts.objective, p, t));
-  }
-  return rank(trials, mode);
+  const suggest = (t: TuneTrial): Params => Object.fromEntries(dists.map(([k, d, c]) => [k, d ? d._suggest(t, k) : c]));
+  return runStudy(op, new RandomSampler({ generator: gen }), mode, opts.trials, suggest, opts.objective);
 }
 
 export interface CrossValidateOptions<T> {
@@ -129,12 +143,20 @@ export interface CrossValidateOptions<T> {
   objective: (split: { train: Subset<T>; val: Subset<T>; fold: number }) => number | Promise<number>;
   shuffle?: boolean;
   generator?: Generator;
+  /**
+   * A tg.tune trial to report the running mean score to after each fold (step = fold); when its pruner
+   * says so, crossValidate throws tg.tune.TrialPruned. Set `mode` to how the study ranks scores.
+   */
+  trial?: TuneTrial;
 }
 
 /** Scores each of k folds (train on the rest, validate on the fold): the scores, their mean and population std. */
 export async function crossValidate<T>(opts: CrossValidateOptions<T>): Promise<{ scores: number[]; mean: number; std: number }> {
   const op = 'crossValidate';
   if (typeof opts?.objective !== 'function') throw new TypeError(`${op}: objective must be a function`);
+  if (opts.trial !== undefined && (opts.trial === null || typeof opts.trial.report !== 'function' || typeof opts.trial.shouldPrune !== 'function')) {
+    throw new TypeError(`${op}: trial must be a tg.tune trial`);
+  }
   const ds = opts.dataset;
   if (ds === null || typeof ds !== 'object' || !Number.isInteger(ds.length) || typeof ds.get !== 'function') {
     throw new TypeError(`${op}: dataset must have a length and get(i)`);
@@ -145,6 +167,10 @@ export async function crossValidate<T>(opts: CrossValidateOptions<T>): Promise<{
     const s = await opts.objective({ train: new Subset(ds, f.train), val: new Subset(ds, f.val), fold });
     if (typeof s !== 'number') throw new TypeError(`${op}: objective must return a number, got ${typeof s} for fold ${fold}`);
     scores.push(s);
+    if (opts.trial) {
+      opts.trial.report(scores.reduce((a, b) => a + b, 0) / scores.length, fold);
+      if (opts.trial.shouldPrune()) throw new TrialPruned(`crossValidate: pruned after fold ${fold}`);
+    }
   }
   const mean = scores.reduce((a, b) => a + b, 0) / scores.length;
   const std = Math.sqrt(scores.reduce((a, b) => a + (b - mean) ** 2, 0) / scores.length);
