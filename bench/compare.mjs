@@ -1,4 +1,5 @@
-// `node bench/compare.mjs [gemm|elementwise|overhead|tiny|cnn|mlp|reduce ...]`: runs tapegrad's W1, W2, W3, W4, W6, W7 and W8
+// `node bench/compare.mjs [gemm|elementwise|overhead|tiny|cnn|mlp|reduce|fashion ...]`: runs tapegrad's W1, W2, W3, W4, W6, W7, W8
+// (and, when named, W9 fashion)
 // scripts and the same workloads in PyTorch (bench/torch_workloads.py under Debian's system python3,
 // which has torch; not the python3 first on PATH), then prints, for each (workload, threads, metric),
 // the ratio as a JSON line with metric "ratio_vs_torch": tapegrad/PyTorch for throughput metrics
@@ -15,7 +16,10 @@ import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const PYTHON = '/usr/bin/python3';
-const GROUPS = { gemm: 'gemm.mjs', tiny: 'tiny.mjs', elementwise: 'elementwise.mjs', overhead: 'overhead.mjs', cnn: 'cnn.mjs', mlp: 'mlp.mjs', reduce: 'reduce.mjs' };
+const GROUPS = { gemm: 'gemm.mjs', tiny: 'tiny.mjs', elementwise: 'elementwise.mjs', overhead: 'overhead.mjs', cnn: 'cnn.mjs', mlp: 'mlp.mjs', reduce: 'reduce.mjs', fashion: 'fashion.mjs' };
+// W9 (fashion) trains for minutes: only when named. Its script is TypeScript-importing, so it runs under tsx.
+const DEFAULT_GROUPS = Object.keys(GROUPS).filter((g) => g !== 'fashion');
+const NODE_ARGS = { fashion: ['--import', 'tsx'] };
 const THROUGHPUT_UNITS = new Set(['GFLOP/s', 'GB/s', 'steps/s']);
 const TIME_UNITS = new Set(['ns', 'us', 'ms', 's']);
 
@@ -25,7 +29,7 @@ if (probe.status !== 0) {
   process.exit(0);
 }
 
-const groups = process.argv.length > 2 ? process.argv.slice(2) : Object.keys(GROUPS);
+const groups = process.argv.length > 2 ? process.argv.slice(2) : DEFAULT_GROUPS;
 for (const g of groups) {
   if (!(g in GROUPS)) {
     console.error(`compare: unknown workload group '${g}' (one of ${Object.keys(GROUPS).join(', ')})`);
@@ -91,7 +95,7 @@ for (const g of groups) {
   const mineRounds = [];
   const theirRounds = [];
   for (let i = 0; i < ROUNDS; i++) {
-    const rows = run('tapegrad', process.execPath, [join(here, GROUPS[g])]);
+    const rows = run('tapegrad', process.execPath, [...(NODE_ARGS[g] ?? []), join(here, GROUPS[g])]);
     mineRounds.push(rows);
     // W7 reports the current thread count; run PyTorch's with the same one so the lines pair up.
     const env = g === 'overhead' && rows.length ? { BENCH_THREADS: String(rows[0].threads) } : {};

@@ -1,11 +1,11 @@
 #!/usr/bin/python3
 """PyTorch versions of tapegrad's bench workloads (W1 gemm (the faster of torch and numpy, both OpenBLAS),
-W2 mlp, W3 tiny, W4 elementwise, W6 cnn, W7 overhead, W8 reduce),
+W2 mlp, W3 tiny, W4 elementwise, W6 cnn, W7 overhead, W8 reduce, W9 fashion (only when named)),
 for bench/compare.mjs. Prints the same JSON lines as the .mjs scripts:
 {"workload", "threads", "metric", "value", "unit"}, with the same workload names and timing method
 (warm-up, then 5 timed batches of >= 0.1 s each, the median batch's time per call).
 
-Usage: /usr/bin/python3 bench/torch_workloads.py [gemm|elementwise|overhead|tiny|cnn|mlp|reduce ...]  (default: all)
+Usage: /usr/bin/python3 bench/torch_workloads.py [gemm|elementwise|overhead|tiny|cnn|mlp|reduce|fashion ...]  (default: all but fashion)
 """
 import ctypes
 import json
@@ -306,6 +306,27 @@ def mlp_train():
     emit("W2-mlp-adam", 2, "peak_rss", rnd(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024), "MiB")
 
 
+def fashion():
+    """W9: examples/fashion_mnist_cnn_torch.py's CNN and MLP on Fashion-MNIST (BENCH_EPOCHS, default 10;
+    BENCH_TRAIN_SIZE limits the training images), 1 and 2 threads: training wall time and test accuracy."""
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "examples"))
+    import fashion_mnist_cnn_torch as fm
+
+    root = os.environ.get("BENCH_FASHION_ROOT", "/usr/share/datasets/fashion-mnist")
+    epochs = int(os.environ.get("BENCH_EPOCHS", "10"))
+    xtr, ytr = fm.load(root, True)
+    xte, yte = fm.load(root, False)
+    if os.environ.get("BENCH_TRAIN_SIZE"):
+        n = int(os.environ["BENCH_TRAIN_SIZE"])
+        xtr, ytr = xtr[:n], ytr[:n]
+    for threads in (1, 2):
+        set_threads(threads)
+        for name in ("cnn", "mlp"):
+            r = fm.train_and_test(name, xtr, ytr, xte, yte, epochs, 64)
+            emit(f"W9-fashion-{name}", threads, "train_time", rnd(r["train_seconds"]), "s")
+            emit(f"W9-fashion-{name}", threads, "test_accuracy", rnd(100 * r["test_accuracy"]), "%")
+
+
 def backend():
     """What this side ran on: OpenBLAS's kernel core (OPENBLAS_CORETYPE=Haswell would force AVX2
     on an AVX-512 CPU) and ATen's CPU capability."""
@@ -323,11 +344,11 @@ def backend():
                       "OPENBLAS_CORETYPE": os.environ.get("OPENBLAS_CORETYPE")}), flush=True)
 
 
-GROUPS = {"gemm": gemm, "elementwise": elementwise, "overhead": overhead, "tiny": tiny, "cnn": cnn, "mlp": mlp_train, "reduce": reduce}
+GROUPS = {"gemm": gemm, "elementwise": elementwise, "overhead": overhead, "tiny": tiny, "cnn": cnn, "mlp": mlp_train, "reduce": reduce, "fashion": fashion}
 
 if __name__ == "__main__":
     if sys.argv[1:] == ["backend"]:
         backend()
         sys.exit(0)
-    for g in sys.argv[1:] or list(GROUPS):
+    for g in sys.argv[1:] or [g for g in GROUPS if g != "fashion"]:
         GROUPS[g]()

@@ -70,41 +70,47 @@ def main():
     xte, yte = load(args.root, False)
     print(f'Fashion-MNIST: {len(xtr)} train / {len(xte)} test images; Adam lr 0.001, batch {args.batch_size}, '
           f'{args.epochs} epochs; torch {torch.__version__}, {torch.get_num_threads()} threads')
-    ds = torch.utils.data.TensorDataset(xtr, ytr)
-    loss_fn = nn.functional.cross_entropy
     for name in args.models.split(','):
-        make = {'cnn': make_cnn, 'mlp': make_mlp}[name]
-        torch.manual_seed(0)
-        model = make()
-        opt = torch.optim.Adam(model.parameters(), lr=1e-3)
-        loader = torch.utils.data.DataLoader(ds, batch_size=args.batch_size, shuffle=True,
-                                             generator=torch.Generator().manual_seed(1))
-        t0 = time.perf_counter()
-        losses = []
-        model.train()
-        for _ in range(args.epochs):
-            total, count = 0.0, 0
-            for xb, yb in loader:
-                opt.zero_grad()
-                loss = loss_fn(model(xb), yb)
-                loss.backward()
-                opt.step()
-                total += loss.item() * len(xb)
-                count += len(xb)
-            losses.append(total / count)
-        t1 = time.perf_counter()
-        model.eval()
-        correct, test_loss = 0, 0.0
-        with torch.no_grad():
-            for i in range(0, len(xte), 500):
-                out = model(xte[i:i + 500])
-                test_loss += loss_fn(out, yte[i:i + 500], reduction='sum').item()
-                correct += (out.argmax(1) == yte[i:i + 500]).sum().item()
-        t2 = time.perf_counter()
-        params = sum(p.numel() for p in model.parameters())
-        print(f'{name.upper()} ({params} params): train loss {" → ".join(f"{v:.3f}" for v in losses)}; '
-              f'test accuracy {100 * correct / len(xte):.2f}%, test loss {test_loss / len(xte):.4f}; '
-              f'{t1 - t0:.1f} s training + {t2 - t1:.1f} s test')
+        r = train_and_test(name, xtr, ytr, xte, yte, args.epochs, args.batch_size)
+        print(f'{name.upper()} ({r["parameters"]} params): train loss {" → ".join(f"{v:.3f}" for v in r["train_loss"])}; '
+              f'test accuracy {100 * r["test_accuracy"]:.2f}%, test loss {r["test_loss"]:.4f}; '
+              f'{r["train_seconds"]:.1f} s training + {r["test_seconds"]:.1f} s test')
+
+
+def train_and_test(name, xtr, ytr, xte, yte, epochs, batch_size):
+    """Trains model `name` ('cnn' or 'mlp') from seed 0 and evaluates it; also used by bench/torch_workloads.py."""
+    loss_fn = nn.functional.cross_entropy
+    make = {'cnn': make_cnn, 'mlp': make_mlp}[name]
+    torch.manual_seed(0)
+    model = make()
+    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+    loader = torch.utils.data.DataLoader(torch.utils.data.TensorDataset(xtr, ytr), batch_size=batch_size, shuffle=True,
+                                         generator=torch.Generator().manual_seed(1))
+    t0 = time.perf_counter()
+    losses = []
+    model.train()
+    for _ in range(epochs):
+        total, count = 0.0, 0
+        for xb, yb in loader:
+            opt.zero_grad()
+            loss = loss_fn(model(xb), yb)
+            loss.backward()
+            opt.step()
+            total += loss.item() * len(xb)
+            count += len(xb)
+        losses.append(total / count)
+    t1 = time.perf_counter()
+    model.eval()
+    correct, test_loss = 0, 0.0
+    with torch.no_grad():
+        for i in range(0, len(xte), 500):
+            out = model(xte[i:i + 500])
+            test_loss += loss_fn(out, yte[i:i + 500], reduction='sum').item()
+            correct += (out.argmax(1) == yte[i:i + 500]).sum().item()
+    t2 = time.perf_counter()
+    return {'parameters': sum(p.numel() for p in model.parameters()), 'train_loss': losses,
+            'test_accuracy': correct / len(xte), 'test_loss': test_loss / len(xte),
+            'train_seconds': t1 - t0, 'test_seconds': t2 - t1}
 
 
 if __name__ == '__main__':
