@@ -116,6 +116,28 @@ struct ConvFns {
                        const T* gout);
 };
 
+// Batch norm over an [N, C, L] input (kernels/norm_loops.h), in blocks of at most kBnChannelRun
+// channels; layer norm's weight/bias gradients in blocks of at most kLnColBlock columns.
+struct BnShape {
+  ptrdiff_t n, c, l;
+  bool training;
+};
+constexpr ptrdiff_t kBnChannelRun = 256;
+constexpr ptrdiff_t kLnColBlock = 256;
+template <typename T>
+struct NormFns {
+  void (*bn_forward)(const BnShape& a, ptrdiff_t c0, ptrdiff_t c1, T* y, T* smean, T* sinvstd,
+                     const T* x, const T* w, const T* b, T* rmean, T* rvar, double eps, double momentum);
+  void (*bn_backward)(const BnShape& a, ptrdiff_t c0, ptrdiff_t c1, T* gx, T* gw, T* gb, const T* g,
+                      const T* x, const T* w, const T* smean, const T* sinvstd);
+  void (*ln_forward)(ptrdiff_t r0, ptrdiff_t r1, ptrdiff_t cols, T* y, T* smean, T* sinvstd, const T* x,
+                     const T* w, const T* b, double eps);
+  void (*ln_backward_rows)(ptrdiff_t r0, ptrdiff_t r1, ptrdiff_t cols, T* gx, const T* g, const T* x,
+                           const T* w, const T* smean, const T* sinvstd);
+  void (*ln_backward_cols)(ptrdiff_t c0, ptrdiff_t c1, ptrdiff_t rows, ptrdiff_t cols, T* gw, T* gb,
+                           const T* g, const T* x, const T* smean, const T* sinvstd);
+};
+
 // Reduction loops (native/kernels/reduce_loops.h). The cols loops take w <= kReduceMaxCols.
 constexpr ptrdiff_t kReduceMaxCols = 1024;
 template <typename T>
@@ -158,6 +180,8 @@ struct KernelTable {
   OptimFn<double> optim_f64;
   ConvFns<float> conv_f32;
   ConvFns<double> conv_f64;
+  NormFns<float> norm_f32;
+  NormFns<double> norm_f64;
 };
 
 const KernelTable& kernels();
@@ -172,6 +196,7 @@ template <> struct Sel<float> {
   static const ReduceFns<float>& reduce() { return kernels().reduce_f32; }
   static OptimFn<float> optim() { return kernels().optim_f32; }
   static const ConvFns<float>& conv() { return kernels().conv_f32; }
+  static const NormFns<float>& norm() { return kernels().norm_f32; }
 };
 template <> struct Sel<double> {
   static UnaryFn<double> unary() { return kernels().unary_f64; }
@@ -182,6 +207,7 @@ template <> struct Sel<double> {
   static const ReduceFns<double>& reduce() { return kernels().reduce_f64; }
   static OptimFn<double> optim() { return kernels().optim_f64; }
   static const ConvFns<double>& conv() { return kernels().conv_f64; }
+  static const NormFns<double>& norm() { return kernels().norm_f64; }
 };
 template <> struct Sel<int32_t> {
   static BinaryFn<int32_t> binary() { return kernels().binary_i32; }

@@ -122,118 +122,17 @@ void for_units(ptrdiff_t units, ptrdiff_t unit_cost, F&& f) {
 
 // ---- batch norm ----------------------------------------------------------------------------
 
-struct BnArgs {
-  ptrdiff_t n, c, l;
-  bool training;
-};
-
-// Channels are processed in blocks [c0, c1) row by row, so that small L (an [N, C] input) still reads
-// memory contiguously. Each channel's sums run over i, then j, whatever the block: results do not
-// depend on the blocking (nor on the thread count).
-constexpr ptrdiff_t kChannelRun = 256;
-
+// Channels in blocks [c0, c1) of at most kBnChannelRun, fixed by the shape.
 template <typename F>
-void for_channel_blocks(const BnArgs& a, F&& f) {
-  const ptrdiff_t cb = std::max<ptrdiff_t>(1, std::min<ptrdiff_t>(a.c, kChannelRun / std::max<ptrdiff_t>(1, a.l)));
+void for_channel_blocks(const BnShape& a, F&& f) {
+  const ptrdiff_t cb = std::max<ptrdiff_t>(1, std::min<ptrdiff_t>(a.c, kBnChannelRun / std::max<ptrdiff_t>(1, a.l)));
   const ptrdiff_t nblk = (a.c + cb - 1) / cb;
   for_units(nblk, cb * a.n * a.l, [&](ptrdiff_t blk) { f(blk * cb, std::min(a.c, (blk + 1) * cb)); });
 }
 
-// acc[c - c0] += sum over the block's rows of term(value, c), in the fixed (i, j) order.
-template <typename Term>
-void channel_sums(const BnArgs& a, ptrdiff_t c0, ptrdiff_t c1, double* acc, Term&& term) {
-  for (ptrdiff_t c = c0; c < c1; ++c) acc[c - c0] = 0;
-  if (a.l == 1) {  // [N, C]: the same order, with a loop over channels the compiler can vectorise
-    for (ptrdiff_t i = 0; i < a.n; ++i)
-      for (ptrdiff_t c = c0; c < c1; ++c) acc[c - c0] += term(i * a.c + c, c);
-    return;
-  }
-  for (ptrdiff_t i = 0; i < a.n; ++i) {
-    for (ptrdiff_t c = c0; c < c1; ++c) {
-      const ptrdiff_t o = (i * a.c + c) * a.l;
-      double s = acc[c - c0];
-      for (ptrdiff_t j = 0; j < a.l; ++j) s += term(o + j, c);
-      acc[c - c0] = s;
-    }
-  }
-}
-
-template <typename T>
-void bn_forward(const BnArgs& a, T* y, T* smean, T* sinvstd, const T* x, const T* w, const T* b, T* rmean,
-                T* rvar, double eps, double momentum) {
-  const double m = double(a.n * a.l);
-  for_channel_blocks(a, [&](ptrdiff_t c0, ptrdiff_t c1) {
-    double mean[kChannelRun], scale[kChannelRun], sq[kChannelRun];
-    if (a.training) {
-      channel_sums(a, c0, c1, mean, [&](ptrdiff_t k, ptrdiff_t) { return double(x[k]); });
-      for (ptrdiff_t c = c0; c < c1; ++c) mean[c - c0] /= m;
-      channel_sums(a, c0, c1, sq, [&](ptrdiff_t k, ptrdiff_t c) {
-        const double d = double(x[k]) - mean[c - c0];
-        return d * d;
-      });
-    }
-    for (ptrdiff_t c = c0; c < c1; ++c) {
-      double mu, var;
-      if (a.training) {
-        mu = mean[c - c0];
-        var = sq[c - c0] / m;
-        if (rmean != nullptr) {
-          rmean[c] = T((1 - momentum) * double(rmean[c]) + momentum * mu);
-          rvar[c] = T((1 - momentum) * double(rvar[c]) + momentum * (sq[c - c0] / (m - 1)));
-        }
-      } else {
-        mu = double(rmean[c]);
-        var = double(rvar[c]);
-      }
-      const double invstd = 1.0 / std::sqrt(var + eps);
-      smean[c] = T(mu);
-      sinvstd[c] = T(invstd);
-      mean[c - c0] = mu;
-      scale[c - c0] = w ? double(w[c]) * invstd : invstd;
-      sq[c - c0] = b ? double(b[c]) : 0.0;  // now the shift
-    }
-    for (ptrdiff_t i = 0; i < a.n; ++i) {
-      for (ptrdiff_t c = c0; c < c1; ++c) {
-        const ptrdiff_t o = (i * a.c + c) * a.l;
-        const double mu = mean[c - c0], sc = scale[c - c0], sh = sq[c - c0];
-        for (ptrdiff_t j = 0; j < a.l; ++j) y[o + j] = T((double(x[o + j]) - mu) * sc + sh);
-      }
-    }
-  });
-}
-
-template <typename T>
-void bn_backward(const BnArgs& a, T* gx, T* gw, T* gb, const T* g, const T* x, const T* w, const T* smean,
-                 const T* sinvstd) {
-  const double m = double(a.n * a.l);
-  for_channel_blocks(a, [&](ptrdiff_t c0, ptrdiff_t c1) {
-    double sg[kChannelRun], sgx[kChannelRun];  // sums of g and of g * (x - mean)
-    channel_sums(a, c0, c1, sg, [&](ptrdiff_t k, ptrdiff_t) { return double(g[k]); });
-    channel_sums(a, c0, c1, sgx, [&](ptrdiff_t k, ptrdiff_t c) { return double(g[k]) * (double(x[k]) - double(smean[c])); });
-    for (ptrdiff_t c = c0; c < c1; ++c) {
-      sgx[c - c0] *= double(sinvstd[c]);
-      if (gw) gw[c] = T(sgx[c - c0]);
-      if (gb) gb[c] = T(sg[c - c0]);
-    }
-    if (!gx) return;
-    for (ptrdiff_t i = 0; i < a.n; ++i) {
-      for (ptrdiff_t c = c0; c < c1; ++c) {
-        const ptrdiff_t o = (i * a.c + c) * a.l;
-        const double mean = double(smean[c]), invstd = double(sinvstd[c]);
-        const double k = (w ? double(w[c]) : 1.0) * invstd;
-        const double mg = a.training ? sg[c - c0] / m : 0.0, mgx = a.training ? sgx[c - c0] / m : 0.0;
-        for (ptrdiff_t j = 0; j < a.l; ++j) {
-          const double xhat = (double(x[o + j]) - mean) * invstd;
-          gx[o + j] = T(k * (double(g[o + j]) - mg - xhat * mgx));
-        }
-      }
-    }
-  });
-}
-
-BnArgs read_bn_meta(const Napi::CallbackInfo& info, size_t i, const char* op) {
+BnShape read_bn_meta(const Napi::CallbackInfo& info, size_t i, const char* op) {
   Meta meta(info, i, op);
-  BnArgs a;
+  BnShape a;
   a.n = meta.next(0, kMax, "N");
   a.c = meta.next(0, kMax, "C");
   a.l = meta.next(0, kMax, "L");
@@ -254,7 +153,7 @@ Napi::Value BatchNormForward(const Napi::CallbackInfo& info) {
   const ForwardArrays f = read_forward_arrays(info, name);
   Array rm = opt_array(info, 6, name, "runningMean");
   Array rv = opt_array(info, 7, name, "runningVar");
-  const BnArgs a = read_bn_meta(info, 8, name);
+  const BnShape a = read_bn_meta(info, 8, name);
   const double eps = get_eps(info, 9, name);
   const double momentum = get_number(info, 10, name, "momentum");
   if (!std::isfinite(momentum)) throw_range(env, std::string(name) + ": momentum must be finite");
@@ -271,8 +170,11 @@ Napi::Value BatchNormForward(const Napi::CallbackInfo& info) {
   }
   with_float_type(f.x.dtype, [&](auto tag) {
     using T = decltype(tag);
-    bn_forward<T>(a, f.y.as<T>(), f.smean.as<T>(), f.sinv.as<T>(), f.x.as<T>(), f.w.as<T>(), f.b.as<T>(),
-                  rm.as<T>(), rv.as<T>(), eps, momentum);
+    const auto fn = Sel<T>::norm().bn_forward;
+    for_channel_blocks(a, [&](ptrdiff_t c0, ptrdiff_t c1) {
+      fn(a, c0, c1, f.y.as<T>(), f.smean.as<T>(), f.sinv.as<T>(), f.x.as<T>(), f.w.as<T>(), f.b.as<T>(),
+         rm.as<T>(), rv.as<T>(), eps, momentum);
+    });
   });
   return env.Undefined();
 }
@@ -283,12 +185,15 @@ Napi::Value BatchNormBackward(const Napi::CallbackInfo& info) {
   const Napi::Env env = info.Env();
   require_args(info, 9, name);
   const BackwardArrays r = read_backward_arrays(info, name);
-  const BnArgs a = read_bn_meta(info, 8, name);
+  const BnShape a = read_bn_meta(info, 8, name);
   check_backward_arrays(env, name, r, size_t(a.n * a.c * a.l), size_t(a.c), size_t(a.c));
   with_float_type(r.x.dtype, [&](auto tag) {
     using T = decltype(tag);
-    bn_backward<T>(a, r.gx.as<T>(), r.gw.as<T>(), r.gb.as<T>(), r.g.as<T>(), r.x.as<T>(), r.w.as<T>(),
-                   r.smean.as<T>(), r.sinv.as<T>());
+    const auto fn = Sel<T>::norm().bn_backward;
+    for_channel_blocks(a, [&](ptrdiff_t c0, ptrdiff_t c1) {
+      fn(a, c0, c1, r.gx.as<T>(), r.gw.as<T>(), r.gb.as<T>(), r.g.as<T>(), r.x.as<T>(), r.w.as<T>(),
+         r.smean.as<T>(), r.sinv.as<T>());
+    });
   });
   return env.Undefined();
 }
@@ -296,76 +201,22 @@ Napi::Value BatchNormBackward(const Napi::CallbackInfo& info) {
 // ---- layer norm ----------------------------------------------------------------------------
 
 template <typename T>
-void ln_forward(ptrdiff_t rows, ptrdiff_t cols, T* y, T* smean, T* sinvstd, const T* x, const T* w, const T* b,
-                double eps) {
-  for_units(rows, cols, [&](ptrdiff_t r) {
-    const T* p = x + r * cols;
-    T* q = y + r * cols;
-    double s = 0;
-    for (ptrdiff_t j = 0; j < cols; ++j) s += double(p[j]);
-    const double mean = s / double(cols);
-    double s2 = 0;
-    for (ptrdiff_t j = 0; j < cols; ++j) {
-      const double d = double(p[j]) - mean;
-      s2 += d * d;
-    }
-    const double invstd = 1.0 / std::sqrt(s2 / double(cols) + eps);
-    smean[r] = T(mean);
-    sinvstd[r] = T(invstd);
-    for (ptrdiff_t j = 0; j < cols; ++j) {
-      double v = (double(p[j]) - mean) * invstd;
-      if (w) v *= double(w[j]);
-      if (b) v += double(b[j]);
-      q[j] = T(v);
-    }
-  });
-}
-
-constexpr ptrdiff_t kColBlock = 256;
-
-template <typename T>
 void ln_backward(ptrdiff_t rows, ptrdiff_t cols, T* gx, T* gw, T* gb, const T* g, const T* x, const T* w,
                  const T* smean, const T* sinvstd) {
+  const NormFns<T>& k = Sel<T>::norm();
   if (gx) {
-    for_units(rows, cols, [&](ptrdiff_t r) {
-      const ptrdiff_t o = r * cols;
-      const double mean = double(smean[r]), invstd = double(sinvstd[r]);
-      double sdy = 0, sdyx = 0;  // sums of dxhat and dxhat * xhat, with dxhat = g * w
-      for (ptrdiff_t j = 0; j < cols; ++j) {
-        const double dy = double(g[o + j]) * (w ? double(w[j]) : 1.0);
-        sdy += dy;
-        sdyx += dy * (double(x[o + j]) - mean) * invstd;
-      }
-      const double mdy = sdy / double(cols), mdyx = sdyx / double(cols);
-      for (ptrdiff_t j = 0; j < cols; ++j) {
-        const double dy = double(g[o + j]) * (w ? double(w[j]) : 1.0);
-        const double xhat = (double(x[o + j]) - mean) * invstd;
-        gx[o + j] = T(invstd * (dy - mdy - xhat * mdyx));
-      }
+    const ptrdiff_t per = per_block(cols);
+    parallel_for((rows + per - 1) / per, [&](ptrdiff_t b0, ptrdiff_t b1) {
+      k.ln_backward_rows(b0 * per, std::min(rows, b1 * per), cols, gx, g, x, w, smean, sinvstd);
     });
   }
   if (gw || gb) {  // column blocks, each summing over every row in order
-    const ptrdiff_t nb = (cols + kColBlock - 1) / kColBlock;
-    const ptrdiff_t blocks_per = per_block(rows * kColBlock);
+    const ptrdiff_t nb = (cols + kLnColBlock - 1) / kLnColBlock;
+    const ptrdiff_t blocks_per = per_block(rows * kLnColBlock);
     parallel_for((nb + blocks_per - 1) / blocks_per, [&](ptrdiff_t b0, ptrdiff_t b1) {
-      double aw[kColBlock], ab[kColBlock];
       for (ptrdiff_t blk = b0 * blocks_per; blk < std::min(nb, b1 * blocks_per); ++blk) {
-        const ptrdiff_t c0 = blk * kColBlock, c1 = std::min(cols, c0 + kColBlock);
-        std::fill(aw, aw + kColBlock, 0.0);
-        std::fill(ab, ab + kColBlock, 0.0);
-        for (ptrdiff_t r = 0; r < rows; ++r) {
-          const double mean = double(smean[r]), invstd = double(sinvstd[r]);
-          const T* gr = g + r * cols;
-          const T* xr = x + r * cols;
-          for (ptrdiff_t j = c0; j < c1; ++j) {
-            aw[j - c0] += double(gr[j]) * (double(xr[j]) - mean) * invstd;
-            ab[j - c0] += double(gr[j]);
-          }
-        }
-        for (ptrdiff_t j = c0; j < c1; ++j) {
-          if (gw) gw[j] = T(aw[j - c0]);
-          if (gb) gb[j] = T(ab[j - c0]);
-        }
+        const ptrdiff_t c0 = blk * kLnColBlock;
+        k.ln_backward_cols(c0, std::min(cols, c0 + kLnColBlock), rows, cols, gw, gb, g, x, smean, sinvstd);
       }
     });
   }
@@ -391,8 +242,12 @@ Napi::Value LayerNormForward(const Napi::CallbackInfo& info) {
   check_forward_arrays(env, name, f, size_t(rows * cols), size_t(rows), size_t(cols));
   with_float_type(f.x.dtype, [&](auto tag) {
     using T = decltype(tag);
-    ln_forward<T>(rows, cols, f.y.as<T>(), f.smean.as<T>(), f.sinv.as<T>(), f.x.as<T>(), f.w.as<T>(), f.b.as<T>(),
-                  eps);
+    const auto fn = Sel<T>::norm().ln_forward;
+    const ptrdiff_t per = per_block(cols);
+    parallel_for((rows + per - 1) / per, [&](ptrdiff_t b0, ptrdiff_t b1) {
+      fn(b0 * per, std::min(rows, b1 * per), cols, f.y.as<T>(), f.smean.as<T>(), f.sinv.as<T>(), f.x.as<T>(),
+         f.w.as<T>(), f.b.as<T>(), eps);
+    });
   });
   return env.Undefined();
 }
