@@ -138,6 +138,29 @@ struct NormFns {
                            const T* g, const T* x, const T* smean, const T* sinvstd);
 };
 
+// Cross-entropy over contiguous logits viewed as [N, C, S] (kernels/loss.cc).
+struct CEParams {
+  ptrdiff_t N = 0, C = 0, S = 0;
+  bool probs = false;      // class-probability targets instead of int32 labels
+  int64_t ignore = -100;   // ignoreIndex (labels only)
+  double eps = 0;          // label smoothing
+  ptrdiff_t rows() const { return N * S; }
+};
+// Fused-loss loops (native/kernels/loss_loops.h).
+template <typename T>
+struct LossFns {
+  void (*ce_forward)(const CEParams& p, ptrdiff_t r0, ptrdiff_t r1, const T* x, const T* w,
+                     const int32_t* labels, const T* probs, T* out, double* lse, double* loss_sum,
+                     double* weight_sum, T* d, T* e);
+  void (*ce_backward)(const CEParams& p, ptrdiff_t r0, ptrdiff_t r1, T* gx, const T* x, const T* w,
+                      const int32_t* labels, const T* probs, const T* gr, const double* lse,
+                      double scale, double wsum, T* d, T* e);
+  // BCE with logits over a chunk of m entries: the loss from lp = log1p(e^-|x|), lw and weights wv;
+  // the gradient from z = e^-|x| times sc.
+  void (*bce_loss)(T* l, const T* x, const T* y, const T* lp, const T* lw, const T* wv, ptrdiff_t m);
+  void (*bce_grad)(T* g, const T* x, const T* y, const T* z, const T* lw, const T* wv, T sc, ptrdiff_t m);
+};
+
 // Reduction loops (native/kernels/reduce_loops.h). The cols loops take w <= kReduceMaxCols.
 constexpr ptrdiff_t kReduceMaxCols = 1024;
 template <typename T>
@@ -182,6 +205,8 @@ struct KernelTable {
   ConvFns<double> conv_f64;
   NormFns<float> norm_f32;
   NormFns<double> norm_f64;
+  LossFns<float> loss_f32;
+  LossFns<double> loss_f64;
 };
 
 const KernelTable& kernels();
@@ -197,6 +222,7 @@ template <> struct Sel<float> {
   static OptimFn<float> optim() { return kernels().optim_f32; }
   static const ConvFns<float>& conv() { return kernels().conv_f32; }
   static const NormFns<float>& norm() { return kernels().norm_f32; }
+  static const LossFns<float>& loss() { return kernels().loss_f32; }
 };
 template <> struct Sel<double> {
   static UnaryFn<double> unary() { return kernels().unary_f64; }
@@ -208,6 +234,7 @@ template <> struct Sel<double> {
   static OptimFn<double> optim() { return kernels().optim_f64; }
   static const ConvFns<double>& conv() { return kernels().conv_f64; }
   static const NormFns<double>& norm() { return kernels().norm_f64; }
+  static const LossFns<double>& loss() { return kernels().loss_f64; }
 };
 template <> struct Sel<int32_t> {
   static BinaryFn<int32_t> binary() { return kernels().binary_i32; }

@@ -6,7 +6,7 @@
 // the row's loss and, for the reductions, the sums of the losses and of the target weights; backward
 // writes g·(softmax·A - B) in one pass per row. Rows are cut into blocks that depend only on the
 // shape, and the per-block partial sums are added in block order, so results do not depend on the
-// thread count.
+// thread count. The row and chunk loops are per ISA, in kernels/loss_loops.h.
 #include <cmath>
 #include <limits>
 #include <string>
@@ -21,14 +21,6 @@ namespace tg {
 namespace {
 
 constexpr int64_t kMaxExtent = int64_t(1) << 48;
-
-struct CEParams {
-  ptrdiff_t N = 0, C = 0, S = 0;
-  bool probs = false;      // class-probability targets instead of int32 labels
-  int64_t ignore = -100;   // ignoreIndex (labels only)
-  double eps = 0;          // label smoothing
-  ptrdiff_t rows() const { return N * S; }
-};
 
 // An optional array (empty when absent): when given, x's dtype and `length` entries.
 void check_optional(const Napi::Env& env, const char* op, const char* name, const Array& a, const Array& x,
@@ -99,42 +91,11 @@ CEArgs read_ce_inputs(const Napi::CallbackInfo& info, const char* op, size_t ix,
   return a;
 }
 
-// The largest logit of a row (stride S); a NaN logit makes the row's sum of exponentials NaN anyway.
-template <typename T>
-inline T row_max(const T* x, ptrdiff_t C, ptrdiff_t S) {
-  // Four independent chains: a single running max is one long dependency chain.
-  const T lo = -std::numeric_limits<T>::infinity();
-  T m0 = lo, m1 = lo, m2 = lo, m3 = lo;
-  ptrdiff_t c = 0;
-  for (; c + 4 <= C; c += 4) {
-    const T a = x[c * S], b = x[(c + 1) * S], d = x[(c + 2) * S], e = x[(c + 3) * S];
-    m0 = a > m0 ? a : m0;
-    m1 = b > m1 ? b : m1;
-    m2 = d > m2 ? d : m2;
-    m3 = e > m3 ? e : m3;
-  }
-  for (; c < C; ++c) m0 = x[c * S] > m0 ? x[c * S] : m0;
-  m0 = m1 > m0 ? m1 : m0;
-  m2 = m3 > m2 ? m3 : m2;
-  return m2 > m0 ? m2 : m0;
-}
-
-// d[c] = (x[c] - m) - shift in T: the max m is a logit, so x - m is the exactly rounded difference, and
-// shift (0 or the row's log Σ exp) is small, which keeps float32 accurate for logits of any size.
-template <typename T>
-inline void load_shifted(T* d, const T* x, ptrdiff_t C, ptrdiff_t S, T m, T shift) {
-  if (S == 1) {
-    for (ptrdiff_t c = 0; c < C; ++c) d[c] = (x[c] - m) - shift;
-  } else {
-    for (ptrdiff_t c = 0; c < C; ++c) d[c] = (x[c * S] - m) - shift;
-  }
-}
-
 // rowLoss (length M or 0), lse (Float64Array, M), totals (Float64Array, 2: Σ loss, Σ target weight).
 template <typename T>
 void ce_forward(const CEArgs& a, const Array& row_loss, double* lse, double* totals) {
   const CEParams& p = a.p;
-  const ptrdiff_t M = p.rows(), C = p.C, S = p.S;
+  const ptrdiff_t M = p.rows(), C = p.C;
   const T* x = a.x.as<T>();
   const T* w = a.weight.as_or_null<T>();
   const int32_t* labels = p.probs ? nullptr : a.target.as<int32_t>();
@@ -143,52 +104,13 @@ void ce_forward(const CEArgs& a, const Array& row_loss, double* lse, double* tot
   const ptrdiff_t grain = row_grain(C);
   const ptrdiff_t nblocks = (M + grain - 1) / grain;
   std::vector<double> part(size_t(std::max<ptrdiff_t>(nblocks, 1)) * 2, 0.0);
-  const double keep = 1 - p.eps, spread = p.eps / double(C);
-  auto exp_fn = Sel<T>::unary();
-  auto sum_fn = Sel<T>::sum();
+  const auto ce_rows = Sel<T>::loss().ce_forward;
   parallel_for(nblocks, [&](ptrdiff_t b0, ptrdiff_t b1) {
     std::vector<T> d(static_cast<size_t>(C)), e(static_cast<size_t>(C));
     for (ptrdiff_t b = b0; b < b1; ++b) {
       double loss_sum = 0, weight_sum = 0;
       const ptrdiff_t r1 = std::min(M, (b + 1) * grain);
-      for (ptrdiff_t r = b * grain; r < r1; ++r) {
-        const ptrdiff_t base = (r / S) * C * S + r % S;
-        int32_t t = 0;
-        if (labels) {
-          t = labels[r];
-          if (t == p.ignore) {
-            if (out) out[r] = T(0);
-            lse[r] = 0;
-            continue;
-          }
-        }
-        const T m = row_max(x + base, C, S);
-        load_shifted(d.data(), x + base, C, S, m, T(0));
-        exp_fn(U_EXP, e.data(), 1, d.data(), 1, C, UnaryParams{});
-        const double logs = std::log(sum_fn(e.data(), 1, C));
-        lse[r] = double(m) + logs;
-        double loss, rw;
-        if (labels) {
-          rw = w ? double(w[t]) : 1.0;
-          loss = keep * rw * (logs - double(d[t]));
-          if (p.eps > 0) {
-            double sm = 0;
-            for (ptrdiff_t c = 0; c < C; ++c) sm += (w ? double(w[c]) : 1.0) * (logs - double(d[c]));
-            loss += spread * sm;
-          }
-        } else {
-          rw = 1;
-          loss = 0;
-          const T* y = probs + base;
-          for (ptrdiff_t c = 0; c < C; ++c) {
-            const double yc = keep * double(y[c * S]) + spread;
-            loss += (w ? double(w[c]) : 1.0) * yc * (logs - double(d[c]));
-          }
-        }
-        if (out) out[r] = static_cast<T>(loss);
-        loss_sum += loss;
-        weight_sum += rw;
-      }
+      ce_rows(p, b * grain, r1, x, w, labels, probs, out, lse, &loss_sum, &weight_sum, d.data(), e.data());
       part[size_t(b) * 2] = loss_sum;
       part[size_t(b) * 2 + 1] = weight_sum;
     }
@@ -226,13 +148,12 @@ Napi::Value CrossEntropyForward(const Napi::CallbackInfo& info) {
 template <typename T>
 void ce_backward(const CEArgs& a, T* gx, const double* lse, const Array& grad_row, double scale) {
   const CEParams& p = a.p;
-  const ptrdiff_t M = p.rows(), C = p.C, S = p.S;
+  const ptrdiff_t M = p.rows(), C = p.C;
   const T* x = a.x.as<T>();
   const T* w = a.weight.as_or_null<T>();
   const int32_t* labels = p.probs ? nullptr : a.target.as<int32_t>();
   const T* probs = p.probs ? a.target.as<T>() : nullptr;
   const T* gr = grad_row.as_or_null<T>();
-  const double keep = 1 - p.eps, spread = p.eps / double(C);
   double wsum = double(C);
   if (w) {
     wsum = 0;
@@ -240,45 +161,11 @@ void ce_backward(const CEArgs& a, T* gx, const double* lse, const Array& grad_ro
   }
   const ptrdiff_t grain = row_grain(C);
   const ptrdiff_t nblocks = (M + grain - 1) / grain;
-  auto exp_fn = Sel<T>::unary();
+  const auto ce_rows = Sel<T>::loss().ce_backward;
   parallel_for(nblocks, [&](ptrdiff_t b0, ptrdiff_t b1) {
     std::vector<T> d(static_cast<size_t>(C)), e(static_cast<size_t>(C));
     const ptrdiff_t r1 = std::min(M, b1 * grain);
-    for (ptrdiff_t r = b0 * grain; r < r1; ++r) {
-      const ptrdiff_t base = (r / S) * C * S + r % S;
-      T* g = gx + base;
-      if (labels && labels[r] == p.ignore) {
-        for (ptrdiff_t c = 0; c < C; ++c) g[c * S] = T(0);
-        continue;
-      }
-      const double gs = gr ? double(gr[r]) * scale : scale;
-      const T m = row_max(x + base, C, S);
-      load_shifted(d.data(), x + base, C, S, m, static_cast<T>(lse[r] - double(m)));
-      exp_fn(U_EXP, e.data(), 1, d.data(), 1, C, UnaryParams{});
-      if (labels) {
-        // g·(p_c·A - ε/C·w_c) for every class in T, then the target entry (which also loses g·(1-ε)·w_t) in double.
-        const int32_t t = labels[r];
-        const double wt = w ? double(w[t]) : 1.0;
-        const double A = keep * wt + spread * wsum;
-        const T ga = static_cast<T>(gs * A), gb = static_cast<T>(gs * spread);
-        if (S == 1 && w) {
-          for (ptrdiff_t c = 0; c < C; ++c) g[c] = ga * e[c] - gb * w[c];
-        } else if (S == 1) {
-          for (ptrdiff_t c = 0; c < C; ++c) g[c] = ga * e[c] - gb;
-        } else {
-          for (ptrdiff_t c = 0; c < C; ++c) g[c * S] = ga * e[c] - gb * (w ? w[c] : T(1));
-        }
-        g[t * S] = static_cast<T>(gs * (double(e[t]) * A - spread * (w ? double(w[t]) : 1.0) - keep * wt));
-      } else {
-        const T* y = probs + base;
-        double A = 0;
-        for (ptrdiff_t c = 0; c < C; ++c) A += (w ? double(w[c]) : 1.0) * (keep * double(y[c * S]) + spread);
-        for (ptrdiff_t c = 0; c < C; ++c) {
-          const double B = (w ? double(w[c]) : 1.0) * (keep * double(y[c * S]) + spread);
-          g[c * S] = static_cast<T>(gs * (double(e[c]) * A - B));
-        }
-      }
-    }
+    ce_rows(p, b0 * grain, r1, gx, x, w, labels, probs, gr, lse, scale, wsum, d.data(), e.data());
   });
 }
 
@@ -401,15 +288,6 @@ inline void gather_weights(const BceArgs& a, ptrdiff_t c0, ptrdiff_t n, const T*
   });
 }
 
-template <typename T>
-inline void bce_loss_chunk(T* __restrict l, const T* __restrict x, const T* __restrict y, const T* __restrict lp,
-                           const T* __restrict lw, const T* __restrict wv, ptrdiff_t m) {
-  for (ptrdiff_t k = 0; k < m; ++k) {
-    const T sp = (x[k] < T(0) ? -x[k] : T(0)) + lp[k];  // softplus(-x) = max(-x, 0) + log1p(e^-|x|)
-    l[k] = ((T(1) - y[k]) * x[k] + lw[k] * sp) * wv[k];
-  }
-}
-
 // l = w·((1 - y)·x + lw·softplus(-x)), lw = 1 + (posWeight - 1)·y, softplus(-x) = max(-x, 0) + log1p(e^-|x|).
 template <typename T>
 void bce_forward(const BceArgs& a, T* out, double* total) {
@@ -433,7 +311,7 @@ void bce_forward(const BceArgs& a, T* out, double* total) {
         unary(U_LOG1P, lp, 1, z, 1, m, UnaryParams{});
         gather_weights(a, c0, m, y, lw, wv);
         T* lo = out ? out + c0 : l;
-        bce_loss_chunk(lo, xc, yc, lp, lw, wv, m);
+        Sel<T>::loss().bce_loss(lo, xc, yc, lp, lw, wv, m);
         sum += sum_fn(lo, 1, m);
       }
       part[size_t(b)] = sum;
@@ -462,17 +340,6 @@ Napi::Value BceWithLogitsForward(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
-// Branch-free (vectorizable) chunk loop: sigmoid(-x) = (x >= 0 ? z : 1) / (1 + z) with z = e^-|x|.
-template <typename T>
-inline void bce_grad_chunk(T* __restrict g, const T* __restrict x, const T* __restrict y, const T* __restrict z,
-                           const T* __restrict lw, const T* __restrict wv, T sc, ptrdiff_t m) {
-  for (ptrdiff_t k = 0; k < m; ++k) {
-    const T num = x[k] >= T(0) ? z[k] : T(1);
-    const T sig_neg = num / (T(1) + z[k]);
-    g[k] = ((T(1) - y[k]) - lw[k] * sig_neg) * wv[k] * sc;
-  }
-}
-
 // gx = g·w·((1 - y) - lw·sigmoid(-x)), g = gradOut[i]·scale, or scale when gradOut is empty.
 template <typename T>
 void bce_backward(const BceArgs& a, T* gx, const T* gout, double scale) {
@@ -491,7 +358,7 @@ void bce_backward(const BceArgs& a, T* gx, const T* gout, double scale) {
       T* g = gx + c0;
       exp_neg_abs(z, tmp, xc, m);
       gather_weights(a, c0, m, y, lw, wv);
-      bce_grad_chunk(g, xc, yc, z, lw, wv, sc, m);
+      Sel<T>::loss().bce_grad(g, xc, yc, z, lw, wv, sc, m);
       if (gout) {
         for (ptrdiff_t k = 0; k < m; ++k) g[k] *= gout[c0 + k];
       }
