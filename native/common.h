@@ -161,6 +161,14 @@ struct LossFns {
   void (*bce_grad)(T* g, const T* x, const T* y, const T* z, const T* lw, const T* wv, T sc, ptrdiff_t m);
 };
 
+// A Philox generator's key and the counter of a call's first element (kernels/random.cc).
+struct PhiloxKey {
+  uint32_t k0, k1;
+  uint64_t offset;
+};
+// Uniform float32 in [lo, hi) for elements [s, e) (kernels/random_loops.h).
+using UniformF32Fn = void (*)(float* p, ptrdiff_t s, ptrdiff_t e, const PhiloxKey& k, float lo, float hi);
+
 // Reduction loops (native/kernels/reduce_loops.h). The cols loops take w <= kReduceMaxCols.
 constexpr ptrdiff_t kReduceMaxCols = 1024;
 template <typename T>
@@ -207,6 +215,7 @@ struct KernelTable {
   NormFns<double> norm_f64;
   LossFns<float> loss_f32;
   LossFns<double> loss_f64;
+  UniformF32Fn uniform_f32;
 };
 
 const KernelTable& kernels();

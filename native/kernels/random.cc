@@ -1,5 +1,6 @@
-// Counter-based random numbers (Philox4x32-10): element i of a call draws from counter
-// (offset + i) under the generator's key, so the numbers never depend on the thread count.
+// Counter-based random numbers (Philox4x32-10, kernels/philox.h): element i of a call draws from
+// counter (offset + i) under the generator's key, so the numbers never depend on the thread count.
+// float32 uniforms (the initialisers' and dropout's) run the per-ISA loop (kernels/random_loops.h).
 #include <cmath>
 #include <string>
 
@@ -9,35 +10,10 @@
 
 namespace tg {
 namespace {
+#include "philox.h"
 
-struct Words { uint32_t w[4]; };
-
-inline Words philox(uint64_t counter, uint32_t k0, uint32_t k1) {
-  uint32_t c0 = uint32_t(counter), c1 = uint32_t(counter >> 32), c2 = 0, c3 = 0;
-  for (int r = 0; r < 10; ++r) {
-    const uint64_t p0 = uint64_t(0xD2511F53u) * c0, p1 = uint64_t(0xCD9E8D57u) * c2;
-    const uint32_t n0 = uint32_t(p1 >> 32) ^ c1 ^ k0, n2 = uint32_t(p0 >> 32) ^ c3 ^ k1;
-    c1 = uint32_t(p1);
-    c3 = uint32_t(p0);
-    c0 = n0;
-    c2 = n2;
-    k0 += 0x9E3779B9u;
-    k1 += 0xBB67AE85u;
-  }
-  return {{c0, c1, c2, c3}};
-}
-
-inline double u53(uint32_t hi, uint32_t lo) {  // uniform in [0, 1)
-  return double(((uint64_t(hi) << 32) | lo) >> 11) * 0x1.0p-53;
-}
-
-struct Key {
-  uint32_t k0, k1;
-  uint64_t offset;
-};
-
-Key read_key(const Napi::CallbackInfo& info, size_t i, const char* op) {
-  Key k;
+PhiloxKey read_key(const Napi::CallbackInfo& info, size_t i, const char* op) {
+  PhiloxKey k;
   k.k0 = uint32_t(get_int(info, i, op, "seed low word", 0, 0xFFFFFFFFll));
   k.k1 = uint32_t(get_int(info, i + 1, op, "seed high word", 0, 0xFFFFFFFFll));
   k.offset = uint64_t(get_int(info, i + 2, op, "offset", 0, int64_t(1) << 53));
@@ -45,7 +21,7 @@ Key read_key(const Napi::CallbackInfo& info, size_t i, const char* op) {
 }
 
 template <typename T, typename F>
-void fill_random(const Array& out, const Key& k, F&& draw) {
+void fill_random(const Array& out, const PhiloxKey& k, F&& draw) {
   T* p = out.as<T>();
   const ptrdiff_t total = ptrdiff_t(out.length);
   const ptrdiff_t nblocks = (total + kElementGrain - 1) / kElementGrain;
@@ -61,23 +37,16 @@ Napi::Value RandomUniform(const Napi::CallbackInfo& info) {
   require_args(info, 6, name);
   Array out = get_array(info, 0, name, "out");
   float_dtype(info.Env(), name, out);
-  Key k = read_key(info, 1, name);
+  PhiloxKey k = read_key(info, 1, name);
   const double lo = get_number(info, 4, name, "low"), hi = get_number(info, 5, name, "high");
   if (out.dtype == DType::F32) {
     // 24 bits per float: each counter's four words serve four consecutive elements.
-    const float flo = float(lo), fhi = float(hi);
+    const auto fn = kernels().uniform_f32;
     float* p = out.as<float>();
     const ptrdiff_t total = ptrdiff_t(out.length);
     const ptrdiff_t nblocks = (total + kElementGrain - 1) / kElementGrain;
     parallel_for(nblocks, [&](ptrdiff_t b0, ptrdiff_t b1) {
-      const ptrdiff_t e = std::min(total, b1 * kElementGrain);
-      for (ptrdiff_t i = b0 * kElementGrain; i < e; i += 4) {
-        const Words w = philox(k.offset + uint64_t(i / 4), k.k0, k.k1);
-        for (ptrdiff_t j = 0; j < 4 && i + j < e; ++j) {
-          const float v = flo + float(w.w[j] >> 8) * 0x1.0p-24f * (fhi - flo);
-          p[i + j] = v < fhi ? v : flo;  // rounding may reach high: keep the interval half-open
-        }
-      }
+      fn(p, b0 * kElementGrain, std::min(total, b1 * kElementGrain), k, float(lo), float(hi));
     });
   } else {
     fill_random<double>(out, k, [&](const Words& w) {
@@ -94,7 +63,7 @@ Napi::Value RandomNormal(const Napi::CallbackInfo& info) {
   require_args(info, 6, name);
   Array out = get_array(info, 0, name, "out");
   float_dtype(info.Env(), name, out);
-  Key k = read_key(info, 1, name);
+  PhiloxKey k = read_key(info, 1, name);
   const double mean = get_number(info, 4, name, "mean"), sd = get_number(info, 5, name, "std");
   auto draw = [&](const Words& w) {
     const double u1 = 1.0 - u53(w.w[0], w.w[1]);  // (0, 1]
@@ -111,7 +80,7 @@ Napi::Value RandomInt(const Napi::CallbackInfo& info) {
   const char* name = "randomInt";
   require_args(info, 6, name);
   Array out = get_array(info, 0, name, "out");
-  Key k = read_key(info, 1, name);
+  PhiloxKey k = read_key(info, 1, name);
   const int64_t lo = get_int(info, 4, name, "low", -(int64_t(1) << 53), int64_t(1) << 53);
   const int64_t hi = get_int(info, 5, name, "high", -(int64_t(1) << 53), int64_t(1) << 53);
   if (hi <= lo) throw_range(info.Env(), "randint: high must be greater than low");
@@ -136,7 +105,7 @@ Napi::Value Randperm(const Napi::CallbackInfo& info) {
   require_args(info, 4, name);
   Array out = get_array(info, 0, name, "out");
   if (out.dtype != DType::I32) throw_type(info.Env(), "randperm: out must be int32");
-  Key k = read_key(info, 1, name);
+  PhiloxKey k = read_key(info, 1, name);
   int32_t* p = out.as<int32_t>();
   const ptrdiff_t n = ptrdiff_t(out.length);
   for (ptrdiff_t i = 0; i < n; ++i) p[i] = int32_t(i);
