@@ -13,6 +13,10 @@ const RAMP = ['#440154', '#3b528b', '#21918c', '#5ec962', '#fde725'];
 export const esc = (s: string): string =>
   s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&apos;');
 
+/** ` data-k="v"` for each entry (escaped). */
+const dataAttrs = (data: Record<string, string | number> = {}): string =>
+  Object.entries(data).map(([k, v]) => ` data-${k}="${esc(String(v))}"`).join('');
+
 /** Pixel coordinates rounded to 1/100 (the same rounding as the lines' path data). */
 export const px = (v: number): string => String(Math.round(v * 100) / 100);
 
@@ -188,7 +192,7 @@ export class Chart {
     if (!this.visible(p)) return;
     const [cx, cy] = [this.x(p[0]), this.y(p[1])];
     const r = o.r ?? 6;
-    const attrs = `${o.cls ? ` class="${o.cls}"` : ''}${Object.entries(o.data ?? {}).map(([k, v]) => ` data-${k}="${esc(String(v))}"`).join('')}`;
+    const attrs = `${o.cls ? ` class="${o.cls}"` : ''}${dataAttrs(o.data)}`;
     const shape = o.shape ?? 'circle';
     if (shape === 'square') {
       this.over.push(`<rect${attrs} x="${px(cx - r)}" y="${px(cy - r)}" width="${2 * r}" height="${2 * r}" fill="${o.color}" stroke="black"/>`);
@@ -288,8 +292,7 @@ export function sideBySide(panels: readonly { chart: Chart; data?: Record<string
   const out: string[] = [];
   let x = 0;
   panels.forEach(({ chart, data }, k) => {
-    const attrs = Object.entries(data ?? {}).map(([a, v]) => ` data-${a}="${esc(String(v))}"`).join('');
-    out.push(`<g class="panel"${attrs} transform="translate(${x} 0)">`, ...chart.elements(`plot-area-${k}`), `</g>`);
+    out.push(`<g class="panel"${dataAttrs(data)} transform="translate(${x} 0)">`, ...chart.elements(`plot-area-${k}`), `</g>`);
     x += chart.width;
   });
   return [svgOpen(x, Math.max(...panels.map((p) => p.chart.height))), ...out, `</svg>`, ''].join('\n');
