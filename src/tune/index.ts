@@ -22,4 +22,3 @@ export type { HeartbeatOptions } from './storage/log-storage';
 export { postgresStorage } from './storage/postgres';
 export { GPSampler } from './samplers/gp/sampler';
 export type { GPSamplerOptions } from './samplers/gp/sampler';
-export { plotOptimizationHistory, plotSlice } from './plots';

@@ -13,6 +13,10 @@ const RAMP = ['#440154', '#3b528b', '#21918c', '#5ec962', '#fde725'];
 export const esc = (s: string): string =>
   s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&apos;');
 
+/** ` data-k="v"` for each entry (escaped). */
+const dataAttrs = (data: Record<string, string | number> = {}): string =>
+  Object.entries(data).map(([k, v]) => ` data-${k}="${esc(String(v))}"`).join('');
+
 /** Pixel coordinates rounded to 1/100 (the same rounding as the lines' path data). */
 export const px = (v: number): string => String(Math.round(v * 100) / 100);
 
@@ -32,6 +36,8 @@ export interface AxisOptions {
   /** Extend the domain to round tick values (default true). */
   nice?: boolean;
   ticks?: number;
+  /** A categorical axis: category i at value i, ticks labelled by name (the domain is [-0.5, n - 0.5]). */
+  categories?: readonly string[];
 }
 
 export interface ChartOptions {
@@ -50,6 +56,8 @@ export interface LegendEntry {
   name: string;
   color: string;
   dash?: string;
+  /** Shown as a dot (for markers) instead of a line. */
+  dot?: boolean;
 }
 
 /** A finite (and, on a log axis, positive) domain with some width. */
@@ -69,6 +77,7 @@ function usableDomain(owner: string, axis: string, a: AxisOptions): [number, num
 }
 
 function makeScale(owner: string, axis: string, a: AxisOptions, range: [number, number]): Scale {
+  if (a.categories) return scaleLinear().domain([-0.5, a.categories.length - 0.5]).range(range) as unknown as Scale;
   const domain = usableDomain(owner, axis, a);
   const s = (a.log ? scaleLog() : scaleLinear()).domain(domain).range(range);
   if (a.nice !== false) s.nice(a.ticks ?? 6);
@@ -80,6 +89,15 @@ export function checkPath(owner: string, path: unknown): string {
   if (typeof path !== 'string' || path === '') throw new TypeError(`${owner}: path must be a non-empty string`);
   return path;
 }
+
+/** Writes `svg` to `path` and returns it. */
+export function writeSvg(owner: string, path: string, svg: string): string {
+  writeFileSync(checkPath(owner, path), svg);
+  return svg;
+}
+
+const svgOpen = (w: number, h: number): string =>
+  `<svg xmlns="http://www.w3.org/2000/svg" width="${w}" height="${h}" viewBox="0 0 ${w} ${h}" font-family="sans-serif" font-size="12">`;
 
 /** An axis-framed SVG chart; add lines, markers, contours and a legend, then `write(path)`. */
 export class Chart {
@@ -111,6 +129,7 @@ export class Chart {
   }
 
   private tickValues(s: Scale, a: AxisOptions): { v: number; label: string }[] {
+    if (a.categories) return a.categories.map((label, v) => ({ v, label }));
     const n = a.ticks ?? 6;
     let ticks = s.ticks(n);
     if (a.integer) ticks = ticks.filter((v) => Number.isInteger(v));
@@ -122,10 +141,7 @@ export class Chart {
     const { width: W, height: H, left: L, right: R, top: T, bottom: B, opts } = this;
     const yt = this.tickValues(this.y, opts.y).filter((t) => t.label !== '');
     const xt = this.tickValues(this.x, opts.x).filter((t) => t.label !== '');
-    this.frame.push(
-      `<rect width="${W}" height="${H}" fill="white"/>`,
-      `<clipPath id="plot-area"><rect x="${L}" y="${T}" width="${W - L - R}" height="${H - T - B}"/></clipPath>`,
-    );
+    this.frame.push(`<rect width="${W}" height="${H}" fill="white"/>`);
     if (opts.title !== undefined) this.frame.push(`<text x="${W / 2}" y="${T / 2 + 4}" text-anchor="middle" font-size="15">${esc(opts.title)}</text>`);
     if (opts.grid !== false) {
       this.frame.push(`<g class="grid" stroke="#ddd">`, ...yt.map((t) => `<line x1="${L}" x2="${W - R}" y1="${px(this.y(t.v))}" y2="${px(this.y(t.v))}"/>`), `</g>`);
@@ -176,7 +192,7 @@ export class Chart {
     if (!this.visible(p)) return;
     const [cx, cy] = [this.x(p[0]), this.y(p[1])];
     const r = o.r ?? 6;
-    const attrs = `${o.cls ? ` class="${o.cls}"` : ''}${Object.entries(o.data ?? {}).map(([k, v]) => ` data-${k}="${esc(String(v))}"`).join('')}`;
+    const attrs = `${o.cls ? ` class="${o.cls}"` : ''}${dataAttrs(o.data)}`;
     const shape = o.shape ?? 'circle';
     if (shape === 'square') {
       this.over.push(`<rect${attrs} x="${px(cx - r)}" y="${px(cy - r)}" width="${2 * r}" height="${2 * r}" fill="${o.color}" stroke="black"/>`);
@@ -223,41 +239,63 @@ export class Chart {
     this.body.push(...labels, `</g>`);
   }
 
-  /** A legend box in the top-right corner of the plot area. */
-  legend(entries: readonly LegendEntry[]): void {
+  /** A legend box in the top-right (or bottom-right) corner of the plot area. */
+  legend(entries: readonly LegendEntry[], corner: 'top-right' | 'bottom-right' = 'top-right'): void {
     if (entries.length === 0) return;
     const w = 24 + 8 + 8 * Math.max(...entries.map((e) => e.name.length)) + 12;
-    const x0 = this.width - this.right - w - 6, y0 = this.top + 6;
-    this.over.push(`<g class="legend">`, `<rect x="${x0}" y="${y0}" width="${w}" height="${entries.length * 18 + 8}" fill="white" fill-opacity="0.85" stroke="#bbb"/>`);
+    const h = entries.length * 18 + 8;
+    const x0 = this.width - this.right - w - 6, y0 = corner === 'top-right' ? this.top + 6 : this.height - this.bottom - h - 6;
+    this.over.push(`<g class="legend">`, `<rect x="${x0}" y="${y0}" width="${w}" height="${h}" fill="white" fill-opacity="0.85" stroke="#bbb"/>`);
     entries.forEach((e, i) => {
       const y = y0 + 13 + 18 * i;
       const dash = e.dash ? ` stroke-dasharray="${e.dash}"` : '';
-      this.over.push(`<line x1="${x0 + 6}" x2="${x0 + 30}" y1="${y}" y2="${y}" stroke="${e.color}" stroke-width="2"${dash}/>`, `<text x="${x0 + 36}" y="${y + 4}">${esc(e.name)}</text>`);
+      this.over.push(
+        e.dot
+          ? `<circle cx="${x0 + 18}" cy="${y}" r="3.5" fill="${e.color}" stroke="black"/>`
+          : `<line x1="${x0 + 6}" x2="${x0 + 30}" y1="${y}" y2="${y}" stroke="${e.color}" stroke-width="2"${dash}/>`,
+        `<text x="${x0 + 36}" y="${y + 4}">${esc(e.name)}</text>`,
+      );
     });
     this.over.push(`</g>`);
   }
 
-  toString(): string {
+  /** The chart's elements without the <svg> wrapper; `clipId` must be unique in the document. */
+  elements(clipId = 'plot-area'): string[] {
     const { width: W, height: H, left: L, right: R, top: T, bottom: B } = this;
     return [
-      `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="12">`,
-      ...this.frame,
-      `<g clip-path="url(#plot-area)">`,
+      this.frame[0],
+      `<clipPath id="${clipId}"><rect x="${L}" y="${T}" width="${W - L - R}" height="${H - T - B}"/></clipPath>`,
+      ...this.frame.slice(1),
+      `<g clip-path="url(#${clipId})">`,
       ...this.body,
       `</g>`,
       `<path d="M${L} ${T}V${H - B}H${W - R}" fill="none" stroke="black"/>`,
       ...this.over,
-      `</svg>`,
-      '',
-    ].join('\n');
+    ];
+  }
+
+  toString(): string {
+    return [svgOpen(this.width, this.height), ...this.elements(), `</svg>`, ''].join('\n');
   }
 
   /** Writes the SVG to `path` and returns its text. */
   write(path: string): string {
-    const svg = this.toString();
-    writeFileSync(checkPath(this.owner, path), svg);
-    return svg;
+    return writeSvg(this.owner, path, this.toString());
   }
+}
+
+/**
+ * Charts side by side in one SVG, left to right: each is a `<g class="panel">` (with the given data-*
+ * attributes) moved right by the widths of the charts before it.
+ */
+export function sideBySide(panels: readonly { chart: Chart; data?: Record<string, string | number> }[]): string {
+  const out: string[] = [];
+  let x = 0;
+  panels.forEach(({ chart, data }, k) => {
+    out.push(`<g class="panel"${dataAttrs(data)} transform="translate(${x} 0)">`, ...chart.elements(`plot-area-${k}`), `</g>`);
+    x += chart.width;
+  });
+  return [svgOpen(x, Math.max(...panels.map((p) => p.chart.height))), ...out, `</svg>`, ''].join('\n');
 }
 
 /** Low values dark, high values bright (viridis stops), linear in the value. */

@@ -1,4 +1,4 @@
-// tg.viz: pictures of optimisation (loss landscapes, optimizer paths, run comparisons, LR finder).
+// tg.viz: pictures of optimisation (loss landscapes, optimizer paths, run comparisons, LR finder, studies).
 export { optimizerPaths, plotOptimizerPaths } from './optimizer-paths';
 export type { OptimizerPathsOptions, OptimizerPath, OptimizerPathsResult, PlotOptimizerPathsOptions, StepOptimizer } from './optimizer-paths';
 export { SURFACES } from './test-functions';
@@ -11,3 +11,4 @@ export { plotRuns, plotSchedules, scheduleLrs } from './runs';
 export type { PlotRunsOptions, PlotSchedulesOptions, ScheduleOptions, SchedulerFactory } from './runs';
 export { plotLrFind } from './lr-find-plot';
 export type { PlotLrFindOptions } from './lr-find-plot';
+export { plotOptimizationHistory, plotSlice } from './study-plots';
