@@ -110,13 +110,16 @@ for t in gcc g++ cc c++ clang clang++ make cmake python3 python; do
   if PATH=$nopath command -v "$t" >/dev/null; then fail "$t is still reachable on the install PATH"; fi
 done
 mkdir "$tmp/app"
+pg_version=$(node -p 'require("./node_modules/pg/package.json").version') || fail "pg is not installed in the repository"
 (
   cd "$tmp/app"
   export PATH=$nopath PREBUILDS_ONLY=1
   # Nor may a compiler or python be named through the environment.
   unset CC CXX CPP LINK AR CC_target CXX_target PYTHON NODE_GYP_FORCE_PYTHON npm_config_python
   npm init -y >/dev/null
-  npm install --no-audit --no-fund --foreground-scripts "$tgz"
+  # pg is tapegrad's optional peer (tg.tune.postgresStorage): a user who wants PostgreSQL installs it,
+  # and the suite's PostgreSQL tests need it; the version is the repository's.
+  npm install --no-audit --no-fund --foreground-scripts "$tgz" "pg@$pg_version"
 )
 pkgdir=$tmp/app/node_modules/tapegrad
 [[ -f $pkgdir/package.json ]] || fail "tapegrad is not in $tmp/app/node_modules"
