@@ -19,6 +19,9 @@
 #include <string>
 #include <type_traits>
 #include <vector>
+#if defined(__x86_64__) || defined(_M_X64)
+#include <immintrin.h>  // for reduce_loops.h (its float32 sum), included below
+#endif
 
 #include "../parallel.h"
 #include "../strided.h"

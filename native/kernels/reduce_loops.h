@@ -8,12 +8,19 @@
 //   cols  reduce nrows rows of w contiguous columns into w accumulators, row by row
 //         (acc[j] op= x[r * rs + j]), for reductions over outer dims; vectorized across columns.
 // Sums, products, norms and exp-sums accumulate in double (float32 included); max / min and
-// argmax / argmin compare in T, which is exact.
+// argmax / argmin compare in T, which is exact. (A float32 first level, PyTorch's cascade, was
+// measured: with 8 elements a lane between flushes into double it broke the tests' float32 bounds
+// on cancelling sums, so every float32 element is converted. At 16 MB and more the sum is bound
+// by memory bandwidth either way; in L2 the converts cap it at about 2/3 of float32 adds.)
 //
-// The run loops of the sums are plain loops over 16 double accumulators, which GCC keeps in vector
-// registers (8 xmm or 4 ymm): the summation order is the same on every ISA. argmax / argmin runs
-// use GCC vector extensions of the unit's native width (plain loops left their lanes in memory);
-// their result is exact, so it does not depend on the lane layout.
+// The plain sum of a contiguous float32 run (x.sum(-1), full sums) converts native vectors of
+// floats with intrinsics and spreads them over kF32Acc double vectors (sum_f32_vec); the other
+// run loops of the sums are plain loops over 16 double accumulators, which GCC keeps in vector
+// registers (8 xmm or 4 ymm). The float32 sum's lane layout differs between ISA levels, so its
+// last bits may too; within one level every result is the same for any thread count (reduce.cc
+// cuts work by shape only). argmax / argmin runs use GCC vector extensions of the unit's native
+// width (plain loops left their lanes in memory); their result is exact, so it does not depend on
+// the lane layout.
 #pragma once
 #include <cmath>
 #include <cstdint>
@@ -124,8 +131,51 @@ TG_VM_INLINE void fold_lanes(A* a) {
   if constexpr (W > 1) fold_lanes<K, W / 2>(a);
 }
 
+// The sum of a contiguous float32 run of n floats, n a multiple of kF32Chunk (see the top of
+// the file): kF32Acc double vectors of at most 256 bits accumulate, each adding kWLanes
+// converted floats a step. (512-bit converts ran slower: on Intel cores they leave port 1 idle.)
+constexpr int kWBytes = kVecBytes > 32 ? 32 : kVecBytes;
+constexpr int kF32Acc = kVecBytes > 32 ? 16 : 8;  // 16 of 32 registers, or 8 of 16
+constexpr int kWLanes = kWBytes / 8;
+constexpr ptrdiff_t kF32Chunk = kF32Acc * kWLanes;
+typedef double VecW __attribute__((vector_size(kWBytes)));
+
+// Adds the 2 * kWLanes floats at p to a (the first half) and b, converted to double. Intrinsics
+// on x86: GCC 12 lowers __builtin_convertvector of 8 or 4 floats to narrower converts plus inserts.
+TG_VM_INLINE void add_widened(VecW& a, VecW& b, const float* p) {
+#if defined(__AVX__)
+  a += _mm256_cvtps_pd(_mm_loadu_ps(p));
+  b += _mm256_cvtps_pd(_mm_loadu_ps(p + 4));
+#elif defined(__SSE2__)
+  const __m128 v = _mm_loadu_ps(p);
+  a += _mm_cvtps_pd(v);
+  b += _mm_cvtps_pd(_mm_movehl_ps(v, v));
+#else
+  typedef float VH __attribute__((vector_size(kWBytes / 2)));
+  VH h[2];
+  std::memcpy(h, p, sizeof h);
+  a += __builtin_convertvector(h[0], VecW);
+  b += __builtin_convertvector(h[1], VecW);
+#endif
+}
+
+TG_VM_INLINE double sum_f32_vec(const float* x, ptrdiff_t n) {
+  VecW d[kF32Acc];
+  for (int u = 0; u < kF32Acc; ++u) d[u] = VecW{};
+  for (ptrdiff_t i = 0; i < n; i += kF32Chunk) {
+    for (int u = 0; u < kF32Acc; u += 2) add_widened(d[u], d[u + 1], x + i + u * kWLanes);
+  }
+  for (int w = kF32Acc / 2; w > 0; w /= 2) {
+    for (int u = 0; u < w; ++u) d[u] += d[u + w];
+  }
+  double lanes[kWLanes];
+  std::memcpy(lanes, &d[0], sizeof lanes);
+  if constexpr (kWLanes > 1) fold_lanes<RK_SUM, kWLanes / 2>(lanes);
+  return lanes[0];
+}
+
 template <typename T, int K>
-static double run_sum_like(const T* x, ptrdiff_t xs, ptrdiff_t n, double c) {
+static double run_sum_double(const T* x, ptrdiff_t xs, ptrdiff_t n, double c) {
   const double id = identity(K);
   double acc = id;
   ptrdiff_t i = 0;
@@ -140,6 +190,17 @@ static double run_sum_like(const T* x, ptrdiff_t xs, ptrdiff_t n, double c) {
   }
   for (; i < n; ++i) acc = step<K>(acc, double(x[i * xs]), c);
   return acc;
+}
+
+template <typename T, int K>
+static double run_sum_like(const T* x, ptrdiff_t xs, ptrdiff_t n, double c) {
+  if constexpr (std::is_same_v<T, float> && K == RK_SUM) {
+    if (xs == 1 && n >= kF32Chunk) {
+      const ptrdiff_t head = n - n % kF32Chunk;
+      return sum_f32_vec(x, head) + run_sum_double<T, K>(x + head, 1, n - head, c);
+    }
+  }
+  return run_sum_double<T, K>(x, xs, n, c);
 }
 
 // Max / min (of x or |x|) in T: exact. Accumulators are GCC vectors of the unit's native width, so
