@@ -202,6 +202,27 @@ describe('reductions: NaN, infinities and ties at every lane position', () => {
     });
   }
 
+  it('max / min / norm(±inf) of long rows holding +inf and -inf, with and without a NaN', () => {
+    // Rows long enough for every ISA's vector loop (which flags NaN through a running sum that
+    // infinities of both signs also turn NaN), the specials at positions across the lanes.
+    const n = 203;
+    for (const dtype of ['float64', 'float32'] as DT[]) {
+      for (const withNaN of [false, true]) {
+        const rows = 24;
+        const vals = values(rows * n, withNaN ? 31 : 30, 'random');
+        for (let r = 0; r < rows; r++) {
+          vals[r * n + ((r * 7) % n)] = Infinity;
+          vals[r * n + ((r * 13 + 5) % n)] = -Infinity;
+          if (withNaN && r % 2) vals[r * n + ((r * 29 + 11) % n)] = NaN;
+        }
+        const x = tg.tensor(dtype === 'float32' ? Float32Array.from(vals) : vals, { shape: [rows, n], dtype });
+        for (const op of OPS.filter((o) => ['max', 'min', 'norm(inf)', 'norm(-inf)', 'argmax', 'argmin'].includes(o.name))) {
+          check(op.run(x, 1, false), op, vals, [rows, n], 1, false, dtype, `${op.name} ${dtype} ±inf${withNaN ? ' and NaN' : ''}`);
+        }
+      }
+    }
+  });
+
   it('all -inf: argmax / argmin give 0, max gives -inf, logsumexp gives -inf', () => {
     for (const dtype of ['float32', 'float64'] as DT[]) {
       for (const shape of [[37], [37, 9]]) {

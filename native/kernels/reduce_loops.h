@@ -27,6 +27,7 @@
 #include <cstring>
 #include <limits>
 #include <type_traits>
+#include <utility>
 #include "../common.h"
 #include "vmath.h"
 
@@ -124,6 +125,21 @@ TG_VM_INLINE void merge_arrays(int kind, double* a, const double* b, ptrdiff_t n
   }
 }
 
+// f(std::integral_constant<int, w>) for w = W, W / 2, ..., 1.
+template <int W, typename F>
+TG_VM_INLINE void for_halvings(F&& f) {
+  if constexpr (W >= 1) {
+    f(std::integral_constant<int, W>{});
+    for_halvings<W / 2>(f);
+  }
+}
+
+// The constant shuffle mask that rotates a vector's lanes by W (lane l takes lane l + W).
+template <typename VI, int W, int... L>
+TG_VM_INLINE VI rotation(std::integer_sequence<int, L...>) {
+  return VI{((L + W) % int(sizeof...(L)))...};
+}
+
 // a[0] = a[0] op a[1] op ... op a[2W - 1], pairwise (unrolled: a loop here kept the lanes in memory).
 template <int K, int W, typename A>
 TG_VM_INLINE void fold_lanes(A* a) {
@@ -168,10 +184,11 @@ TG_VM_INLINE double sum_f32_vec(const float* x, ptrdiff_t n) {
   for (int w = kF32Acc / 2; w > 0; w /= 2) {
     for (int u = 0; u < w; ++u) d[u] += d[u + w];
   }
-  double lanes[kWLanes];
-  std::memcpy(lanes, &d[0], sizeof lanes);
-  if constexpr (kWLanes > 1) fold_lanes<RK_SUM, kWLanes / 2>(lanes);
-  return lanes[0];
+  typedef int64_t VecWI __attribute__((vector_size(kWBytes)));
+  for_halvings<kWLanes / 2>([&](auto w) {
+    d[0] += __builtin_shuffle(d[0], rotation<VecWI, decltype(w)::value>(std::make_integer_sequence<int, kWLanes>{}));
+  });
+  return d[0][0];
 }
 
 template <typename T, int K>
@@ -206,7 +223,9 @@ static double run_sum_like(const T* x, ptrdiff_t xs, ptrdiff_t n, double c) {
 // Max / min (of x or |x|) in T: exact. Accumulators are GCC vectors of the unit's native width, so
 // that they stay in registers (plain loops over lane arrays kept them on the stack, which cost
 // more per row than the row itself at 1024 columns). The compare-and-select is exactly maxps /
-// minps (a NaN is never selected); NaNs are flagged on the side and win at the end.
+// minps (a NaN is never selected); a running sum of the elements, one add a vector (a NaN flag
+// cost a compare, a mask move and an or), turns NaN if and only if there is a NaN or there are
+// infinities of both signs, and then the run is scanned again with the exact scalar loop.
 template <typename T, int K>
 static double run_extremum(const T* x, ptrdiff_t xs, ptrdiff_t n) {
   using namespace red_detail;
@@ -219,11 +238,10 @@ static double run_extremum(const T* x, ptrdiff_t xs, ptrdiff_t n) {
   T acc = T(identity(K));
   ptrdiff_t i = 0;
   if (xs == 1 && n >= U * NL) {
-    V a[U];
-    VI bad[U];
+    V a[U], sum[U];
     for (int u = 0; u < U; ++u) {
       for (int l = 0; l < NL; ++l) a[u][l] = acc;
-      bad[u] = VI{};
+      sum[u] = V{};
     }
     const VI magnitude = VI{} + (std::numeric_limits<I>::max)();  // every bit but the sign
     for (; i + U * NL <= n; i += U * NL) {
@@ -232,23 +250,26 @@ static double run_extremum(const T* x, ptrdiff_t xs, ptrdiff_t n) {
         std::memcpy(&v, x + i + u * NL, sizeof v);
         if constexpr (kAbs) v = (V)((VI)v & magnitude);
         a[u] = (kMax ? v > a[u] : v < a[u]) ? v : a[u];
-        bad[u] |= (VI)(v != v);
+        sum[u] += v;
       }
     }
-    // Fold as a tree (a serial chain over all the lanes cost as much as a 1024-column row).
+    // Fold as a tree, then across lanes by shuffles (a serial chain over all the lanes cost as
+    // much as a 1024-column row; lanes stored and folded as scalars still cost half of one).
     for (int u = 1; u < U; ++u) {
       a[0] = (kMax ? a[u] > a[0] : a[u] < a[0]) ? a[u] : a[0];
-      bad[0] |= bad[u];
+      sum[0] += sum[u];
     }
-    T lanes[NL];
-    I flags[NL];
-    std::memcpy(lanes, &a[0], sizeof lanes);
-    std::memcpy(flags, &bad[0], sizeof flags);
-    I any = 0;
-    for (int l = 0; l < NL; ++l) any |= flags[l];
-    if (any) return double(NAN);
-    fold_lanes<K, NL / 2>(lanes);
-    acc = (kMax ? lanes[0] > acc : lanes[0] < acc) ? lanes[0] : acc;
+    for_halvings<NL / 2>([&](auto w) {
+      const VI m = rotation<VI, decltype(w)::value>(std::make_integer_sequence<int, NL>{});
+      const V b = __builtin_shuffle(a[0], m);
+      a[0] = (kMax ? b > a[0] : b < a[0]) ? b : a[0];
+      sum[0] += __builtin_shuffle(sum[0], m);
+    });
+    if (sum[0][0] != sum[0][0]) {
+      i = 0;  // a NaN, or infinities of both signs: the exact loop below decides
+    } else {
+      acc = (kMax ? a[0][0] > acc : a[0][0] < acc) ? a[0][0] : acc;
+    }
   }
   for (; i < n; ++i) acc = extremum<K>(acc, kAbs ? std::fabs(x[i * xs]) : x[i * xs]);
   return double(acc);
