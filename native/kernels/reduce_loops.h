@@ -9,8 +9,9 @@
 //         (acc[j] op= x[r * rs + j]), for reductions over outer dims; vectorized across columns.
 // Sums, products, norms and exp-sums accumulate in double (float32 included); max / min and
 // argmax / argmin compare in T, which is exact. (A float32 first level, PyTorch's cascade, was
-// measured: with 8 elements a lane between flushes into double it broke the tests' float32 bounds
-// on cancelling sums, so every float32 element is converted. At 16 MB and more the sum is bound
+// measured: 8 elements a lane between flushes into double broke the tests' float32 bounds on
+// cancelling and on random sums, and even one float32 add of 2 elements breaks a cancelling-halves
+// test in reduce.vector.test.ts; so every float32 element is converted. At 16 MB and more the sum is bound
 // by memory bandwidth either way; in L2 the converts cap it at about 2/3 of float32 adds.)
 //
 // The plain sum of a contiguous float32 run (x.sum(-1), full sums) converts native vectors of
