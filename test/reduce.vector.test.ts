@@ -202,6 +202,27 @@ describe('reductions: NaN, infinities and ties at every lane position', () => {
     });
   }
 
+  it('max / min / norm(±inf) of long rows holding +inf and -inf, with and without a NaN', () => {
+    // Rows long enough for every ISA's vector loop (which flags NaN through a running sum that
+    // infinities of both signs also turn NaN), the specials at positions across the lanes.
+    const n = 203;
+    for (const dtype of ['float64', 'float32'] as DT[]) {
+      for (const withNaN of [false, true]) {
+        const rows = 24;
+        const vals = values(rows * n, withNaN ? 31 : 30, 'random');
+        for (let r = 0; r < rows; r++) {
+          vals[r * n + ((r * 7) % n)] = Infinity;
+          vals[r * n + ((r * 13 + 5) % n)] = -Infinity;
+          if (withNaN && r % 2) vals[r * n + ((r * 29 + 11) % n)] = NaN;
+        }
+        const x = tg.tensor(dtype === 'float32' ? Float32Array.from(vals) : vals, { shape: [rows, n], dtype });
+        for (const op of OPS.filter((o) => ['max', 'min', 'norm(inf)', 'norm(-inf)', 'argmax', 'argmin'].includes(o.name))) {
+          check(op.run(x, 1, false), op, vals, [rows, n], 1, false, dtype, `${op.name} ${dtype} ±inf${withNaN ? ' and NaN' : ''}`);
+        }
+      }
+    }
+  });
+
   it('all -inf: argmax / argmin give 0, max gives -inf, logsumexp gives -inf', () => {
     for (const dtype of ['float32', 'float64'] as DT[]) {
       for (const shape of [[37], [37, 9]]) {
@@ -292,6 +313,40 @@ describe('reductions: float32 accumulates in double', () => {
           groups.forEach((g, i) => expect(Math.abs(got[i] - refSum(g))).toBeLessThanOrEqual(Math.abs(refSum(g)) * 2 ** -23));
         }
       }
+    }
+  });
+
+  it('sums of runs whose first half cancels the second, at lengths around the vector blocks: within 1 float32 ulp', () => {
+    // v in [2^20, 2^21) (float32 ulp 2^-3) in the first half of a run, -v + t with t in {0, 1/8, ..,
+    // 7/8} in the second: the exact sum is the sum of the t's, small next to the partial sums of the
+    // first half. Every element is a multiple of 2^-3, so double partial sums are exact; a float32
+    // partial of a few elements (~2^23, ulp 1) already drops the eighths.
+    const r = jsRandom(11);
+    const run = (n: number): number[] => {
+      const h = Math.floor(n / 2);
+      const v = Array.from({ length: h }, () => Math.fround(2 ** 20 * (1 + r())));
+      const out = v.concat(v.map((a) => -a + Math.floor(8 * r()) / 8));
+      if (n % 2) out.push(Math.floor(8 * r()) / 8);
+      return out;
+    };
+    for (const n of [15, 16, 17, 31, 32, 33, 63, 64, 65, 127, 128, 129, 1024, 1031, 4099]) {
+      const rows = 3;
+      const vals = Float64Array.from(Array.from({ length: rows }, () => run(n)).flat());
+      const x = tg.tensor(Float32Array.from(vals), { shape: [rows, n], dtype: 'float32' });
+      const within = (got: number, e: number, what: string) =>
+        expect(Math.abs(got - e), `${what} length ${n}: got ${got}, expected ${e}`).toBeLessThanOrEqual(Math.abs(e) * 2 ** -23);
+      const { groups } = groupsOf(vals, [rows, n], 1, false);
+      const sums = x.sum(1).data();
+      const means = x.mean(1).data();
+      groups.forEach((g, i) => {
+        within(sums[i], refSum(g), `sum row ${i}`);
+        within(means[i], refMean(g), `mean row ${i}`);
+      });
+      // one run at an offset of 1 element (unaligned loads), and the whole tensor at once
+      within(x.narrow(0, 1, 1).reshape(n).sum().item(), refSum(groups[1]), 'sum of row 1');
+      within(x.sum().item(), refSum([...vals]), 'full sum');
+      const shifted = tg.tensor(Float32Array.from([0, ...vals.subarray(0, n)]), { dtype: 'float32' }).narrow(0, 1, n);
+      within(shifted.sum().item(), refSum(groups[0]), 'sum at offset 1');
     }
   });
 

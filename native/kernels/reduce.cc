@@ -14,11 +14,15 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
-#include <cstring>      // (cstring, type_traits: for reduce_loops.h, included below)
+#include <cstring>      // (cstring, type_traits, utility: for reduce_loops.h, included below)
 #include <limits>
 #include <string>
 #include <type_traits>
+#include <utility>
 #include <vector>
+#if defined(__x86_64__) || defined(_M_X64)
+#include <immintrin.h>  // for reduce_loops.h (its float32 sum), included below
+#endif
 
 #include "../parallel.h"
 #include "../strided.h"

@@ -8,18 +8,27 @@
 //   cols  reduce nrows rows of w contiguous columns into w accumulators, row by row
 //         (acc[j] op= x[r * rs + j]), for reductions over outer dims; vectorized across columns.
 // Sums, products, norms and exp-sums accumulate in double (float32 included); max / min and
-// argmax / argmin compare in T, which is exact.
+// argmax / argmin compare in T, which is exact. (A float32 first level, PyTorch's cascade, was
+// measured: 8 elements a lane between flushes into double broke the tests' float32 bounds on
+// cancelling and on random sums, and even one float32 add of 2 elements breaks a cancelling-halves
+// test in reduce.vector.test.ts; so every float32 element is converted. At 16 MB and more the sum is bound
+// by memory bandwidth either way; in L2 the converts cap it at about 2/3 of float32 adds.)
 //
-// The run loops of the sums are plain loops over 16 double accumulators, which GCC keeps in vector
-// registers (8 xmm or 4 ymm): the summation order is the same on every ISA. argmax / argmin runs
-// use GCC vector extensions of the unit's native width (plain loops left their lanes in memory);
-// their result is exact, so it does not depend on the lane layout.
+// The plain sum of a contiguous float32 run (x.sum(-1), full sums) converts native vectors of
+// floats with intrinsics and spreads them over kF32Acc double vectors (sum_f32_vec); the other
+// run loops of the sums are plain loops over 16 double accumulators, which GCC keeps in vector
+// registers (8 xmm or 4 ymm). The float32 sum's lane layout differs between ISA levels, so its
+// last bits may too; within one level every result is the same for any thread count (reduce.cc
+// cuts work by shape only). argmax / argmin runs use GCC vector extensions of the unit's native
+// width (plain loops left their lanes in memory); their result is exact, so it does not depend on
+// the lane layout.
 #pragma once
 #include <cmath>
 #include <cstdint>
 #include <cstring>
 #include <limits>
 #include <type_traits>
+#include <utility>
 #include "../common.h"
 #include "vmath.h"
 
@@ -117,6 +126,21 @@ TG_VM_INLINE void merge_arrays(int kind, double* a, const double* b, ptrdiff_t n
   }
 }
 
+// f(std::integral_constant<int, w>) for w = W, W / 2, ..., 1.
+template <int W, typename F>
+TG_VM_INLINE void for_halvings(F&& f) {
+  if constexpr (W >= 1) {
+    f(std::integral_constant<int, W>{});
+    for_halvings<W / 2>(f);
+  }
+}
+
+// The constant shuffle mask that rotates a vector's lanes by W (lane l takes lane l + W).
+template <typename VI, int W, int... L>
+TG_VM_INLINE VI rotation(std::integer_sequence<int, L...>) {
+  return VI{((L + W) % int(sizeof...(L)))...};
+}
+
 // a[0] = a[0] op a[1] op ... op a[2W - 1], pairwise (unrolled: a loop here kept the lanes in memory).
 template <int K, int W, typename A>
 TG_VM_INLINE void fold_lanes(A* a) {
@@ -124,8 +148,52 @@ TG_VM_INLINE void fold_lanes(A* a) {
   if constexpr (W > 1) fold_lanes<K, W / 2>(a);
 }
 
+// The sum of a contiguous float32 run of n floats, n a multiple of kF32Chunk (see the top of
+// the file): kF32Acc double vectors of at most 256 bits accumulate, each adding kWLanes
+// converted floats a step. (512-bit converts ran slower: on Intel cores they leave port 1 idle.)
+constexpr int kWBytes = kVecBytes > 32 ? 32 : kVecBytes;
+constexpr int kF32Acc = kVecBytes > 32 ? 16 : 8;  // 16 of 32 registers, or 8 of 16
+constexpr int kWLanes = kWBytes / 8;
+constexpr ptrdiff_t kF32Chunk = kF32Acc * kWLanes;
+typedef double VecW __attribute__((vector_size(kWBytes)));
+
+// Adds the 2 * kWLanes floats at p to a (the first half) and b, converted to double. Intrinsics
+// on x86: GCC 12 lowers __builtin_convertvector of 8 or 4 floats to narrower converts plus inserts.
+TG_VM_INLINE void add_widened(VecW& a, VecW& b, const float* p) {
+#if defined(__AVX__)
+  a += _mm256_cvtps_pd(_mm_loadu_ps(p));
+  b += _mm256_cvtps_pd(_mm_loadu_ps(p + 4));
+#elif defined(__SSE2__)
+  const __m128 v = _mm_loadu_ps(p);
+  a += _mm_cvtps_pd(v);
+  b += _mm_cvtps_pd(_mm_movehl_ps(v, v));
+#else
+  typedef float VH __attribute__((vector_size(kWBytes / 2)));
+  VH h[2];
+  std::memcpy(h, p, sizeof h);
+  a += __builtin_convertvector(h[0], VecW);
+  b += __builtin_convertvector(h[1], VecW);
+#endif
+}
+
+TG_VM_INLINE double sum_f32_vec(const float* x, ptrdiff_t n) {
+  VecW d[kF32Acc];
+  for (int u = 0; u < kF32Acc; ++u) d[u] = VecW{};
+  for (ptrdiff_t i = 0; i < n; i += kF32Chunk) {
+    for (int u = 0; u < kF32Acc; u += 2) add_widened(d[u], d[u + 1], x + i + u * kWLanes);
+  }
+  for (int w = kF32Acc / 2; w > 0; w /= 2) {
+    for (int u = 0; u < w; ++u) d[u] += d[u + w];
+  }
+  typedef int64_t VecWI __attribute__((vector_size(kWBytes)));
+  for_halvings<kWLanes / 2>([&](auto w) {
+    d[0] += __builtin_shuffle(d[0], rotation<VecWI, decltype(w)::value>(std::make_integer_sequence<int, kWLanes>{}));
+  });
+  return d[0][0];
+}
+
 template <typename T, int K>
-static double run_sum_like(const T* x, ptrdiff_t xs, ptrdiff_t n, double c) {
+static double run_sum_double(const T* x, ptrdiff_t xs, ptrdiff_t n, double c) {
   const double id = identity(K);
   double acc = id;
   ptrdiff_t i = 0;
@@ -142,10 +210,23 @@ static double run_sum_like(const T* x, ptrdiff_t xs, ptrdiff_t n, double c) {
   return acc;
 }
 
+template <typename T, int K>
+static double run_sum_like(const T* x, ptrdiff_t xs, ptrdiff_t n, double c) {
+  if constexpr (std::is_same_v<T, float> && K == RK_SUM) {
+    if (xs == 1 && n >= kF32Chunk) {
+      const ptrdiff_t head = n - n % kF32Chunk;
+      return sum_f32_vec(x, head) + run_sum_double<T, K>(x + head, 1, n - head, c);
+    }
+  }
+  return run_sum_double<T, K>(x, xs, n, c);
+}
+
 // Max / min (of x or |x|) in T: exact. Accumulators are GCC vectors of the unit's native width, so
 // that they stay in registers (plain loops over lane arrays kept them on the stack, which cost
 // more per row than the row itself at 1024 columns). The compare-and-select is exactly maxps /
-// minps (a NaN is never selected); NaNs are flagged on the side and win at the end.
+// minps (a NaN is never selected); a running sum of the elements, one add a vector (a NaN flag
+// cost a compare, a mask move and an or), turns NaN if and only if there is a NaN or there are
+// infinities of both signs, and then the run is scanned again with the exact scalar loop.
 template <typename T, int K>
 static double run_extremum(const T* x, ptrdiff_t xs, ptrdiff_t n) {
   using namespace red_detail;
@@ -158,11 +239,10 @@ static double run_extremum(const T* x, ptrdiff_t xs, ptrdiff_t n) {
   T acc = T(identity(K));
   ptrdiff_t i = 0;
   if (xs == 1 && n >= U * NL) {
-    V a[U];
-    VI bad[U];
+    V a[U], sum[U];
     for (int u = 0; u < U; ++u) {
       for (int l = 0; l < NL; ++l) a[u][l] = acc;
-      bad[u] = VI{};
+      sum[u] = V{};
     }
     const VI magnitude = VI{} + (std::numeric_limits<I>::max)();  // every bit but the sign
     for (; i + U * NL <= n; i += U * NL) {
@@ -171,23 +251,26 @@ static double run_extremum(const T* x, ptrdiff_t xs, ptrdiff_t n) {
         std::memcpy(&v, x + i + u * NL, sizeof v);
         if constexpr (kAbs) v = (V)((VI)v & magnitude);
         a[u] = (kMax ? v > a[u] : v < a[u]) ? v : a[u];
-        bad[u] |= (VI)(v != v);
+        sum[u] += v;
       }
     }
-    // Fold as a tree (a serial chain over all the lanes cost as much as a 1024-column row).
+    // Fold as a tree, then across lanes by shuffles (a serial chain over all the lanes cost as
+    // much as a 1024-column row; lanes stored and folded as scalars still cost half of one).
     for (int u = 1; u < U; ++u) {
       a[0] = (kMax ? a[u] > a[0] : a[u] < a[0]) ? a[u] : a[0];
-      bad[0] |= bad[u];
+      sum[0] += sum[u];
     }
-    T lanes[NL];
-    I flags[NL];
-    std::memcpy(lanes, &a[0], sizeof lanes);
-    std::memcpy(flags, &bad[0], sizeof flags);
-    I any = 0;
-    for (int l = 0; l < NL; ++l) any |= flags[l];
-    if (any) return double(NAN);
-    fold_lanes<K, NL / 2>(lanes);
-    acc = (kMax ? lanes[0] > acc : lanes[0] < acc) ? lanes[0] : acc;
+    for_halvings<NL / 2>([&](auto w) {
+      const VI m = rotation<VI, decltype(w)::value>(std::make_integer_sequence<int, NL>{});
+      const V b = __builtin_shuffle(a[0], m);
+      a[0] = (kMax ? b > a[0] : b < a[0]) ? b : a[0];
+      sum[0] += __builtin_shuffle(sum[0], m);
+    });
+    if (sum[0][0] != sum[0][0]) {
+      i = 0;  // a NaN, or infinities of both signs: the exact loop below decides
+    } else {
+      acc = (kMax ? a[0][0] > acc : a[0][0] < acc) ? a[0][0] : acc;
+    }
   }
   for (; i < n; ++i) acc = extremum<K>(acc, kAbs ? std::fabs(x[i * xs]) : x[i * xs]);
   return double(acc);
