@@ -47,11 +47,13 @@ struct Region {
   size_t bytes;
 };
 
-// The mapped length for a buffer of `bytes`: whole 2 MiB huge pages, and a last partial one of 1 MiB
-// or more also as a whole huge page (so at most 1 MiB is spent on rounding).
+// The mapped length for a buffer of `bytes`: from 2 MiB on, whole 2 MiB huge pages, and a last partial
+// one of 1 MiB or more also as a whole huge page (so at most 1 MiB is spent on rounding); below 2 MiB,
+// 64 KiB granules.
 size_t region_bytes(size_t bytes) {
   const size_t full = bytes & ~(kHuge - 1), tail = bytes - full;
-  return full + (tail >= kHuge / 2 ? kHuge : (tail + kGrain - 1) & ~(kGrain - 1));
+  if (full > 0 && tail >= kHuge / 2) return full + kHuge;
+  return full + ((tail + kGrain - 1) & ~(kGrain - 1));
 }
 
 #if TG_POOL
@@ -162,11 +164,18 @@ struct EnvPool {
   };
   std::vector<Lease> live;
 
+  // Reports a region to V8 as external memory while its buffer is live or not yet collected. V8 also
+  // counts an ArrayBuffer's bytes, but that count never starts a GC, and the pool depends on full
+  // GCs: its ArrayBuffer objects outlive scavenges (Node holds a weak handle to each external one),
+  // so they die only in a mark-compact, which V8 starts when this reported external memory grows.
+  void account(const Region& r, int sign) { napi_adjust_external_memory(env, sign * int64_t(r.bytes), nullptr); }
+
   void reclaim_dead() {
     for (size_t i = 0; i < live.size();) {
       napi_value v = nullptr;
       if (napi_get_reference_value(env, live[i].ref, &v) == napi_ok && v == nullptr) {
         napi_delete_reference(env, live[i].ref);
+        account(live[i].region, -1);
         regions().release(live[i].region);
         live[i] = live.back();
         live.pop_back();
@@ -208,6 +217,7 @@ Napi::Value UninitBuffer(const Napi::CallbackInfo& info) {
     return env.Undefined();
   }
   pool->live.push_back({ref, r});
+  pool->account(r, +1);
   return Napi::Value(env, ab);
 }
 
