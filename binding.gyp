@@ -45,6 +45,7 @@
         "native/kernels/index.cc",
         "native/kernels/random.cc",
         "native/kernels/runtime.cc",
+        "native/kernels/buffer_pool.cc",
         "native/kernels/optim.cc",
         "native/kernels/conv.cc",
         "native/kernels/norm.cc",

@@ -10,6 +10,8 @@
 #include "exports.h"
 
 namespace tg {
+void register_buffer_pool(Napi::Env env, Napi::Object exports);  // buffer_pool.cc
+
 namespace {
 
 Napi::Value SetNumThreads(const Napi::CallbackInfo& info) {
@@ -75,6 +77,7 @@ void register_runtime(Napi::Env env, Napi::Object exports) {
   exports["isa"] = Napi::Function::New(env, Isa, "isa");
   exports["adviseHugePages"] = Napi::Function::New(env, AdviseHugePages, "adviseHugePages");
   exports["hugePageOffset"] = Napi::Function::New(env, HugePageOffset, "hugePageOffset");
+  register_buffer_pool(env, exports);
 }
 
 }  // namespace tg
