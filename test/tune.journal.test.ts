@@ -12,6 +12,23 @@ const dir = mkdtempSync(join(tmpdir(), 'tapegrad-journal-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('journalStorage', () => {
+  it('two workers creating the same study at once (loadIfExists) both end up on one study', async () => {
+    const path = join(dir, 'race.jsonl');
+    for (let round = 0; round < 5; round++) {
+      const name = `race-${round}`;
+      // Both look the name up before either creates it; the loser of the create loads the winner's.
+      const studies = [0, 1].map(() => tune.createStudy({ storage: tune.journalStorage(path), studyName: name, direction: 'maximize', loadIfExists: true }));
+      await Promise.all(studies.map((st) => st.optimize((t) => t.suggestFloat('x', 0, 1), { nTrials: 2 })));
+      const merged = await tune.loadStudy({ storage: tune.journalStorage(path), studyName: name });
+      expect(merged.direction).toBe('maximize');
+      expect(merged.trials.map((t) => t.number)).toEqual([0, 1, 2, 3]);
+    }
+    // Without loadIfExists the loser still refuses.
+    const pair = [0, 1].map(() => tune.createStudy({ storage: tune.journalStorage(path), studyName: 'strict' }).refresh());
+    const settled = await Promise.allSettled(pair);
+    expect(settled.filter((r) => r.status === 'rejected').length).toBe(1);
+  });
+
   it('keeps a study across storages on the same file: params, values, intermediate values, NaN and states', async () => {
     const path = join(dir, 'a.jsonl');
     const s = tune.createStudy({ storage: tune.journalStorage(path), studyName: 'a', direction: 'maximize', sampler: new tune.RandomSampler({ seed: 1 }) });

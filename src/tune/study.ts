@@ -71,8 +71,21 @@ export class Study {
         return;
       }
       const id = this.storage.createStudy(opts.studyName, opts.direction);
-      if (id instanceof Promise) return id.then((i) => void (this.studyId = i));
-      this.studyId = id;
+      if (!(id instanceof Promise)) {
+        this.studyId = id;
+        return;
+      }
+      // Another process may create the study between the look-up and the create (two workers
+      // started at once): with loadIfExists, load the one that won.
+      return id.then(
+        (i) => void (this.studyId = i),
+        async (e: unknown) => {
+          const winner = opts.loadIfExists ? await this.storage.findStudy(opts.studyName) : null;
+          if (!winner) throw e;
+          this.studyId = winner.studyId;
+          this._direction = winner.direction;
+        },
+      );
     };
     const found = this.storage.findStudy(opts.studyName);
     if (found instanceof Promise) this.ready = found.then(init);
