@@ -5,6 +5,14 @@
 #pragma once
 #include <limits>
 
+// The output columns [lo, hi) whose input column ow * sw + dx lies inside the image.
+static inline void inside_columns(const ConvGeom& g, ptrdiff_t dx, ptrdiff_t* lo, ptrdiff_t* hi) {
+  const ptrdiff_t l = std::min(dx >= 0 ? 0 : (-dx + g.sw - 1) / g.sw, g.ow);
+  const ptrdiff_t h = g.w - 1 - dx < 0 ? 0 : (g.w - 1 - dx) / g.sw + 1;
+  *lo = l;
+  *hi = std::max(l, std::min(h, g.ow));
+}
+
 // col[(c*KH + i)*KW + j][oh*OW + ow] = x[c][oh*sh - ph + i*dh][ow*sw - pw + j*dw] (0 outside).
 template <typename T>
 static void im2col(const ConvGeom& g, ptrdiff_t channels, const T* x, T* col) {
@@ -15,11 +23,8 @@ static void im2col(const ConvGeom& g, ptrdiff_t channels, const T* x, T* col) {
       for (ptrdiff_t j = 0; j < g.kw; ++j) {
         T* row = col + ((c * g.kh + i) * g.kw + j) * ohw;
         const ptrdiff_t dx = j * g.dw - g.pw;
-        // Output columns whose input column lies inside: [lo, hi).
-        ptrdiff_t lo = dx >= 0 ? 0 : (-dx + g.sw - 1) / g.sw;
-        ptrdiff_t hi = g.w - 1 - dx < 0 ? 0 : (g.w - 1 - dx) / g.sw + 1;
-        lo = std::min(lo, g.ow);
-        hi = std::max(lo, std::min(hi, g.ow));
+        ptrdiff_t lo, hi;
+        inside_columns(g, dx, &lo, &hi);
         for (ptrdiff_t oh = 0; oh < g.oh; ++oh) {
           T* r = row + oh * g.ow;
           const ptrdiff_t ih = oh * g.sh - g.ph + i * g.dh;
@@ -52,10 +57,8 @@ static void col2im(const ConvGeom& g, ptrdiff_t channels, const T* col, T* x) {
       for (ptrdiff_t j = 0; j < g.kw; ++j) {
         const T* row = col + ((c * g.kh + i) * g.kw + j) * ohw;
         const ptrdiff_t dx = j * g.dw - g.pw;
-        ptrdiff_t lo = dx >= 0 ? 0 : (-dx + g.sw - 1) / g.sw;
-        ptrdiff_t hi = g.w - 1 - dx < 0 ? 0 : (g.w - 1 - dx) / g.sw + 1;
-        lo = std::min(lo, g.ow);
-        hi = std::max(lo, std::min(hi, g.ow));
+        ptrdiff_t lo, hi;
+        inside_columns(g, dx, &lo, &hi);
         for (ptrdiff_t oh = 0; oh < g.oh; ++oh) {
           const ptrdiff_t ih = oh * g.sh - g.ph + i * g.dh;
           if (ih < 0 || ih >= g.h) continue;
