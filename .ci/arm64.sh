@@ -100,12 +100,15 @@ say "vitest, test files under qemu-aarch64 (neon, threads $threads)"
 t0=$EPOCHREALTIME
 rc=0
 (
-  export TAPEGRAD_ADDON=$addon TAPEGRAD_TEST_ISAS=neon TAPEGRAD_TEST_THREADS=$threads
+  export TAPEGRAD_ADDON=$addon TAPEGRAD_TEST_ISAS=neon TAPEGRAD_TEST_THREADS=$threads TAPEGRAD_TEST_EMULATED=1
   if [[ -n $json ]]; then export TAPEGRAD_TEST_JSON=$json; else unset TAPEGRAD_TEST_JSON; fi
   # Emulation runs the suite ~18x slower than native: the slowest tests (training examples) take
   # over a minute, so the per-test time limit is raised. One worker: a second one on this 2-core
   # machine saves little and doubles those tests' times.
-  node --require "$out/execpath.cjs" node_modules/vitest/vitest.mjs run --pool=forks \
+  # Through NODE_OPTIONS the preload also reaches the forked workers and every node they spawn (the
+  # CLI, multi-process and entry-point tests run process.execPath), so those run under qemu too.
+  export NODE_OPTIONS="${NODE_OPTIONS:+$NODE_OPTIONS }--require $out/execpath.cjs"
+  node node_modules/vitest/vitest.mjs run --pool=forks \
     --testTimeout=900000 --maxWorkers=1 "$@"
 ) || rc=$?
 say "tests took $(took), exit $rc"
