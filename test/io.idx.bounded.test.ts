@@ -1,30 +1,20 @@
 // tg.io.readIdx checks the path is a regular file before reading, and reads no more than the IDX
 // header declares: directories and devices fail at once, short and long files are clear errors.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { describe, expect, it } from 'vitest';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { gzipSync } from 'node:zlib';
 import * as tg from 'tapegrad';
 import { expectError } from './helpers';
-import { idxBytes } from './idx-writer';
+import { idxBytes, idxTempFiles } from './idx-writer';
 
-let dir = '';
-function file(name: string, bytes: Uint8Array): string {
-  const p = join(dir, name);
-  writeFileSync(p, bytes);
-  return p;
-}
-
-beforeAll(() => {
-  dir = mkdtempSync(join(tmpdir(), 'tapegrad-idx-bounded-'));
-});
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const tmp = idxTempFiles('tapegrad-idx-bounded-');
+const file = tmp.file;
 
 describe('readIdx on paths that are not regular files', () => {
   it('a directory fails at once, naming the file', () => {
-    const sub = join(dir, 'a-dir');
+    const sub = join(tmp.dir(), 'a-dir');
     mkdirSync(sub);
     expectError(() => tg.io.readIdx(sub), TypeError, /^readIdx: /, sub, /not a regular file \(a directory\)/);
     expectError(() => tg.io.readIdx('.'), TypeError, /^readIdx: \.: not a regular file/);
@@ -36,14 +26,14 @@ describe('readIdx on paths that are not regular files', () => {
   });
 
   it('a FIFO fails without opening it (opening would block)', () => {
-    const fifo = join(dir, 'fifo');
+    const fifo = join(tmp.dir(), 'fifo');
     execFileSync('mkfifo', [fifo]);
     expect(existsSync(fifo)).toBe(true);
     expectError(() => tg.io.readIdx(fifo), TypeError, /^readIdx: /, /not a regular file \(a FIFO\)/);
   });
 
   it('a missing file is an error from readIdx that keeps the fs code', () => {
-    const missing = join(dir, 'missing.idx');
+    const missing = join(tmp.dir(), 'missing.idx');
     let err: NodeJS.ErrnoException | undefined;
     try {
       tg.io.readIdx(missing);
