@@ -77,31 +77,29 @@ function range(a: number, b: number): number[] {
 
 export function formatTensor(t: Tensor): string {
   const shape = t._shape;
-  const flat = Array.from(t._flat() as ArrayLike<number>);
-  const summarize = flat.length > THRESHOLD;
-  const strides: number[] = [];
-  let s = 1;
-  for (let d = shape.length - 1; d >= 0; d--) {
-    strides[d] = s;
-    s *= shape[d];
-  }
+  // Elements are read straight from the storage through the view's strides, and only those printed:
+  // above the threshold that is the edge items, so printing takes the same time for any size.
+  const data = t._st.data;
+  const strides = t._strides;
+  const size = shape.reduce((a, b) => a * b, 1);
+  const summarize = size > THRESHOLD;
   const pick = (n: number) => (summarize && n > 2 * EDGE ? [...range(0, EDGE), -1, ...range(n - EDGE, n)] : range(0, n));
   // The formatter sees only what is printed, as in PyTorch's summarized view.
   const shown: number[] = [];
   const visit = (d: number, off: number): void => {
     if (d === shape.length) {
-      shown.push(flat[off]);
+      shown.push(data[off]);
       return;
     }
     for (const i of pick(shape[d])) if (i >= 0) visit(d + 1, off + i * strides[d]);
   };
-  if (flat.length) visit(0, 0);
+  if (size > 0) visit(0, t._off);
   const fmt = new Formatter(shown, t.dtype !== 'int32');
   const prefix = 'tensor(';
   const render = (d: number, off: number, indent: number): string => {
     const n = shape[d];
     if (d === shape.length - 1) {
-      const items = pick(n).map((i) => (i < 0 ? ' ...' : fmt.format(flat[off + i])));
+      const items = pick(n).map((i) => (i < 0 ? ' ...' : fmt.format(data[off + i * strides[d]])));
       const perLine = Math.max(1, Math.floor((LINE_WIDTH - indent) / (fmt.maxWidth + 2)));
       const lines: string[] = [];
       for (let i = 0; i < items.length; i += perLine) lines.push(items.slice(i, i + perLine).join(', '));
@@ -112,11 +110,11 @@ export function formatTensor(t: Tensor): string {
   };
   let body: string;
   const suffixes: string[] = [];
-  if (flat.length === 0) {
+  if (size === 0) {
     body = '[]';
     if (shape.length !== 1) suffixes.push(`size=[${shape.join(', ')}]`);
   } else {
-    body = shape.length === 0 ? fmt.format(flat[0]).trimStart() : render(0, 0, prefix.length);
+    body = shape.length === 0 ? fmt.format(data[t._off]).trimStart() : render(0, t._off, prefix.length);
   }
   if (t.dtype !== 'float32') suffixes.push(`dtype=${t.dtype}`);
   if (t.gradFn) suffixes.push(`gradFn=<${t.gradFn}>`);

@@ -1,4 +1,8 @@
 // Writes IDX files for the tests, independently of tg.io.readIdx (DataView's big-endian setters).
+import { afterAll, beforeAll } from 'vitest';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 const CODES = { u8: 0x08, i8: 0x09, i16: 0x0b, i32: 0x0c, f32: 0x0d, f64: 0x0e } as const;
 type Kind = keyof typeof CODES;
@@ -23,3 +27,20 @@ export function idxBytes(kind: Kind, shape: number[], values: number[]): Buffer 
   return buf;
 }
 
+
+/** A temporary directory for one test file's IDX files (made before, removed after its tests). */
+export function idxTempFiles(prefix: string): { dir: () => string; file: (name: string, bytes: Uint8Array) => string } {
+  let dir = '';
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), prefix));
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  return {
+    dir: () => dir,
+    file: (name, bytes) => {
+      const p = join(dir, name);
+      writeFileSync(p, bytes);
+      return p;
+    },
+  };
+}

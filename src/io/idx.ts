@@ -1,6 +1,6 @@
 // IDX files (the MNIST format): magic 0 0 <dtype> <ndim>, big-endian uint32 dims, big-endian data;
 // plain or gzip-compressed.
-import { readFileSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync, statSync, type Stats } from 'node:fs';
 import { constants as bufferConstants } from 'node:buffer';
 import { endianness } from 'node:os';
 import { constants as zlibConstants, gunzipSync } from 'node:zlib';
@@ -119,17 +119,82 @@ function decode(type: IdxType, raw: Uint8Array, count: number): Float32Array | F
  */
 export function readIdx(path: string): Tensor {
   if (typeof path !== 'string' || path === '') throw new TypeError('readIdx: path must be a non-empty string');
-  let file: Buffer = readFileSync(path);
-  if (file.length >= 2 && file[0] === 0x1f && file[1] === 0x8b) file = gunzipChecked(path, file);
-  const h = parseHeader(path, file);
-  const have = file.length - h.headerBytes;
+  // stat before open: opening a FIFO would block; fstat after open: the path may have changed since.
+  const regular = (st: Stats) => {
+    if (!st.isFile()) throw new TypeError(`readIdx: ${path}: not a regular file (${kindOf(st)})`);
+  };
+  regular(fsCall(path, () => statSync(path)));
+  const fd = fsCall(path, () => openSync(path, 'r'));
+  try {
+    const size = fsCall(path, () => {
+      const st = fstatSync(fd);
+      regular(st);
+      return st.size;
+    });
+    if (size > bufferConstants.MAX_LENGTH) throw new RangeError(`readIdx: ${path}: ${size} bytes is too large to load`);
+    const head = readAt(path, fd, 0, Math.min(size, MAX_HEADER));
+    let file: Buffer;
+    if (head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b) {
+      // gunzipChecked caps the inflated bytes by what the IDX header declares.
+      file = gunzipChecked(path, readAt(path, fd, 0, size));
+    } else {
+      const h = parseHeader(path, head);
+      // The size check comes before reading the data, so a lying header costs nothing.
+      checkDataBytes(path, h, size - h.headerBytes);
+      file = readAt(path, fd, 0, size);
+    }
+    return decodeFile(path, file);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function checkDataBytes(path: string, h: Header, have: number): void {
   if (have < h.dataBytes) {
     throw new RangeError(`readIdx: ${path}: truncated data: shape ${shapeStr(h.shape)} of ${h.type.name} needs ${h.dataBytes} bytes, the file has ${have}`);
   }
   if (have > h.dataBytes) {
     throw new RangeError(`readIdx: ${path}: trailing data: ${have - h.dataBytes} bytes after the ${h.dataBytes} that shape ${shapeStr(h.shape)} of ${h.type.name} needs`);
   }
-  const count = numel(h.shape);
-  const data = decode(h.type, file.subarray(h.headerBytes), count);
+}
+
+function decodeFile(path: string, file: Buffer): Tensor {
+  const h = parseHeader(path, file);
+  checkDataBytes(path, h, file.length - h.headerBytes);
+  const data = decode(h.type, file.subarray(h.headerBytes), numel(h.shape));
   return new Tensor(new Storage(data), h.shape, contiguousStrides(h.shape), 0, h.type.dtype);
+}
+
+/** Reads exactly `length` bytes at `position`: a file that shrank while being read is an error. */
+function readAt(path: string, fd: number, position: number, length: number): Buffer {
+  const buf = Buffer.allocUnsafe(length);
+  let got = 0;
+  while (got < length) {
+    const n = fsCall(path, () => readSync(fd, buf, got, length - got, position + got));
+    if (n === 0) throw new RangeError(`readIdx: ${path}: the file shrank while it was read (${got} of ${length} bytes)`);
+    got += n;
+  }
+  return buf;
+}
+
+/** Runs an fs call, prefixing its error (ENOENT, EACCES, ...) with the reader's name and the file. */
+function fsCall<T>(path: string, fn: () => T): T {
+  try {
+    return fn();
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    if (!err.code || err.message.startsWith('readIdx:')) throw e;
+    const out = new Error(`readIdx: ${path}: ${err.message}`) as NodeJS.ErrnoException;
+    out.code = err.code;
+    throw out;
+  }
+}
+
+function kindOf(st: Stats): string {
+  if (st.isDirectory()) return 'a directory';
+  if (st.isCharacterDevice()) return 'a character device';
+  if (st.isBlockDevice()) return 'a block device';
+  if (st.isFIFO()) return 'a FIFO';
+  if (st.isSocket()) return 'a socket';
+  return 'a symbolic link or other special file';
 }
