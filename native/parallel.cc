@@ -16,6 +16,7 @@ thread_local bool t_in_pool_job = false;
 class Pool {
  public:
   explicit Pool(int n) { start(n); }
+  ~Pool() { stop(); }
 
   int size() const { return int(workers_.size()) + 1; }
 
@@ -108,10 +109,11 @@ int default_threads() {
   return hc == 0 ? 1 : int(hc);
 }
 
-// Never destroyed: worker threads may still be parked when the process exits.
+// One pool per JS thread (the main thread and each worker_threads Worker), so setNumThreads in one
+// never changes another's; it is joined when that thread exits.
 Pool& pool() {
-  static Pool* p = new Pool(default_threads());
-  return *p;
+  thread_local Pool p(default_threads());
+  return p;
 }
 
 }  // namespace
