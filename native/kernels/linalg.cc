@@ -10,7 +10,7 @@
 namespace tg {
 namespace {
 
-constexpr ptrdiff_t kRowUnit = 24;     // a multiple of every ISA's MR (4, 6, 8)
+constexpr ptrdiff_t kRowUnit = 24;     // a multiple of every ISA's MR (4, 6, 8, 12)
 constexpr ptrdiff_t kColUnit = 32;     // a multiple of the x86 ISAs' NR (8, 16, 32)
 constexpr ptrdiff_t kRowBlock = 6 * kRowUnit;  // the GEMM's MC: one packed A block per task
 constexpr ptrdiff_t kMinColBlock = 8 * kColUnit;
