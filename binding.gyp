@@ -45,7 +45,6 @@
         "native/kernels/index.cc",
         "native/kernels/random.cc",
         "native/kernels/runtime.cc",
-        "native/kernels/buffer_pool.cc",
         "native/kernels/optim.cc",
         "native/kernels/conv.cc",
         "native/kernels/norm.cc",

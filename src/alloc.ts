@@ -28,14 +28,8 @@ const SMALL_SLAB_BYTES = 2048;
 const MEDIUM_BYTES = 4096;
 const MEDIUM_SLAB_BYTES = 16384;
 const POISON = process.env.TAPEGRAD_POISON === '1';
-// Uninitialised buffers of 1–32 MiB come from the addon's bounded pool of mapped regions (see
-// native/kernels/buffer_pool.cc): an ordinary ArrayBuffer of this size is unmapped when GC frees it,
-// so every new one faults its pages in again. The pool reuses a region once GC has collected the
-// ArrayBuffer object over it, which is safe only while nothing can move that memory to another
-// object: ArrayBuffer.prototype.transfer (Node 21+) could, so there the pool is off.
-const POOL_MIN_BYTES = 1 << 20;
-const POOL_MAX_BYTES = 32 << 20;
-const POOL = typeof (ArrayBuffer.prototype as { transfer?: unknown }).transfer !== 'function';
+// (Freed buffers up to 32 MiB stay in malloc's heap for the next ones: see tune_malloc in
+// native/kernels/runtime.cc.)
 
 function view(dtype: DType, buf: ArrayBuffer, off: number, n: number): TypedArray {
   switch (dtype) {
@@ -84,7 +78,6 @@ export function allocate(dtype: DType, n: number): TypedArray {
 export function allocateUninit(dtype: DType, n: number): TypedArray {
   const bytes = byteSize(dtype, n);
   let a: TypedArray;
-  let pooled: ArrayBuffer | undefined;
   if (!(n >= 0 && (n | 0) === n && bytes > SMALL_BYTES)) {
     return POISON ? poison(allocate(dtype, n)) : allocate(dtype, n);
   } else if (bytes <= MEDIUM_BYTES) {
@@ -94,8 +87,6 @@ export function allocateUninit(dtype: DType, n: number): TypedArray {
     }
     a = view(dtype, mediumSlab as ArrayBuffer, mediumPos, n);
     mediumPos += (bytes + 63) & ~63; // cache-line aligned, like malloc'd SIMD buffers
-  } else if (POOL && bytes >= POOL_MIN_BYTES && bytes <= POOL_MAX_BYTES && (pooled = native.uninitBuffer(bytes))) {
-    a = view(dtype, pooled, 0, n);
   } else if (bytes < HUGE_ALIGN_MIN_BYTES) {
     a = view(dtype, unsafeBuffer(bytes), 0, n);
   } else {

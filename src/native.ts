@@ -65,9 +65,6 @@ export interface NativeAddon {
   isa(): string;
   adviseHugePages(a: TypedArray): boolean;
   hugePageOffset(a: Int32Array, bytes: number): number;
-  /** An uninitialised ArrayBuffer of exactly `bytes` (1–32 MiB) from the buffer pool, or undefined. */
-  uninitBuffer(bytes: number): ArrayBuffer | undefined;
-  bufferPoolStats(): { mappedBytes: number; freeBytes: number; maxBytes: number; mapped: number; reused: number; refused: number; live: number };
 }
 
 // Mirrors native/common.h.

@@ -1,8 +1,13 @@
 // Runtime controls: thread count, the chosen instruction set, and memory advice for large buffers.
 #include <algorithm>
 #include <cstdint>
+#include <cstdlib>
+#include <cstring>
 #if defined(__linux__)
 #include <sys/mman.h>
+#endif
+#if defined(__GLIBC__)
+#include <malloc.h>
 #endif
 
 #include "../parallel.h"
@@ -10,9 +15,34 @@
 #include "exports.h"
 
 namespace tg {
-void register_buffer_pool(Napi::Env env, Napi::Object exports);  // buffer_pool.cc
-
 namespace {
+
+// Tensor buffers are malloc'd (Buffer.allocUnsafeSlow) and freed when GC collects them. With glibc's
+// defaults a freed buffer of a few MiB goes back to the kernel (munmap, or a trim of the heap top),
+// so the next one faults all its pages in again, which costs more than the op that fills it (a 4 MiB
+// clone: 2-3x). Keeping up to kTrimBytes of freed heap and serving buffers up to kMmapBytes from the
+// heap lets a training loop reuse the same memory every step, as PyTorch's caching allocator does.
+// (A pool of external ArrayBuffers watched by weak references was tried: it kept every buffer alive
+// through scavenges until a full GC, which then ran every few steps and cost more than it saved.)
+// Settings the user made through glibc's environment variables are left alone.
+constexpr int kMmapBytes = 32 << 20;
+constexpr int kTrimBytes = 128 << 20;
+
+void tune_malloc() {
+#if defined(__GLIBC__)
+  static const bool done = [] {
+    const char* tunables = getenv("GLIBC_TUNABLES");
+    if (getenv("MALLOC_MMAP_THRESHOLD_") || getenv("MALLOC_TRIM_THRESHOLD_") ||
+        (tunables && strstr(tunables, "glibc.malloc."))) {
+      return false;
+    }
+    mallopt(M_MMAP_THRESHOLD, kMmapBytes);
+    mallopt(M_TRIM_THRESHOLD, kTrimBytes);
+    return true;
+  }();
+  (void)done;
+#endif
+}
 
 Napi::Value SetNumThreads(const Napi::CallbackInfo& info) {
   set_num_threads(int(get_int(info, 0, "setNumThreads", "n", 1, 1024)));
@@ -77,7 +107,7 @@ void register_runtime(Napi::Env env, Napi::Object exports) {
   exports["isa"] = Napi::Function::New(env, Isa, "isa");
   exports["adviseHugePages"] = Napi::Function::New(env, AdviseHugePages, "adviseHugePages");
   exports["hugePageOffset"] = Napi::Function::New(env, HugePageOffset, "hugePageOffset");
-  register_buffer_pool(env, exports);
+  tune_malloc();
 }
 
 }  // namespace tg
