@@ -146,6 +146,7 @@ describe('matmul: strided (transposed) operands', () => {
       [7, 13, 5],
       [1, 9, 1],
       [16, 8, 17],
+      [5, 300, 7], // c·T: long k, small C, both operands k-contiguous (GEMM's dot-product path)
     ];
     let seed = 100;
     for (const [m, k, n] of shapes) {

@@ -60,6 +60,9 @@ describe('gradcheck in float64', () => {
     ['dilation 2 padding 1', [1, 2, 7, 6], [2, 2, 3, 2], { dilation: 2, padding: 1 }],
     ['groups 2 stride 2', [2, 4, 5, 5], [4, 2, 2, 3], { groups: 2, stride: 2, padding: 1 }],
     ['pointwise groups 2', [2, 4, 3, 3], [2, 2, 1, 1], { groups: 2 }],
+    // Output rows as wide as input rows (im2col's one-copy blocks), wider than one vector:
+    ['same width, 21 wide', [1, 2, 4, 21], [2, 2, 3, 3], { padding: 1 }],
+    ['same width, kernel taller than the input', [1, 1, 2, 6], [2, 1, 5, 3], { padding: [2, 1] }],
   ];
   for (const [name, xs, ws, opts] of convCases) {
     it(`conv2d ${name}: input, weight and bias`, () => {

@@ -725,6 +725,75 @@ static void gemm_packed(ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, T alpha, const T*
       });
 }
 
+// C = alpha A B + beta C when A runs contiguously along k (csa == 1) and B too (rsb == 1), k is long
+// and C small: every entry of C is a dot product of two contiguous k-vectors, and a 4 x 4 block of
+// entries shares its 8 vector loads among 16 FMAs. This is a convolution's weight gradient with few
+// channels (C = 16 x 9 over k = 784 positions), where packing would spend its time on the padding
+// of mostly empty panels. Lanes are summed in a fixed order: results depend on the ISA, never on
+// the thread count.
+template <typename T>
+static void gemm_dot(ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, T alpha, const T* a, ptrdiff_t rsa,
+                     const T* b, ptrdiff_t csb, T beta, T* c, ptrdiff_t rsc) {
+  using W = Vec<T>;
+  typedef typename W::V V;
+  constexpr int L = W::L, B = 4;
+  const ptrdiff_t kfull = k / L * L;
+  const typename W::M tail = W::mask(k - kfull);
+  for (ptrdiff_t i0 = 0; i0 < m; i0 += B) {
+    const ptrdiff_t mi = std::min<ptrdiff_t>(B, m - i0);
+    for (ptrdiff_t j0 = 0; j0 < n; j0 += B) {
+      const ptrdiff_t nj = std::min<ptrdiff_t>(B, n - j0);
+      // Rows and columns past the edge repeat the last real one; their sums are not stored.
+      const T* ar[B];
+      const T* bc[B];
+      for (int r = 0; r < B; ++r) ar[r] = a + (i0 + std::min<ptrdiff_t>(r, mi - 1)) * rsa;
+      for (int q = 0; q < B; ++q) bc[q] = b + (j0 + std::min<ptrdiff_t>(q, nj - 1)) * csb;
+      V acc[B][B];
+#pragma GCC unroll 4
+      for (int r = 0; r < B; ++r)
+#pragma GCC unroll 4
+        for (int q = 0; q < B; ++q) acc[r][q] = W::set1(T(0));
+      auto step = [&](V av[B], V bv[B]) {
+#pragma GCC unroll 4
+        for (int r = 0; r < B; ++r)
+#pragma GCC unroll 4
+          for (int q = 0; q < B; ++q) acc[r][q] = W::fma(av[r], bv[q], acc[r][q]);
+      };
+      for (ptrdiff_t p = 0; p < kfull; p += L) {
+        V av[B], bv[B];
+#pragma GCC unroll 4
+        for (int r = 0; r < B; ++r) av[r] = W::load(ar[r] + p);
+#pragma GCC unroll 4
+        for (int q = 0; q < B; ++q) bv[q] = W::load(bc[q] + p);
+        step(av, bv);
+      }
+      if (kfull < k) {
+        V av[B], bv[B];
+#pragma GCC unroll 4
+        for (int r = 0; r < B; ++r) av[r] = W::maskload(ar[r] + kfull, tail);
+#pragma GCC unroll 4
+        for (int q = 0; q < B; ++q) bv[q] = W::maskload(bc[q] + kfull, tail);
+        step(av, bv);
+      }
+      for (ptrdiff_t r = 0; r < mi; ++r) {
+        for (ptrdiff_t q = 0; q < nj; ++q) {
+          alignas(64) T lanes[L];
+          W::store(lanes, acc[r][q]);
+          for (int w = L / 2; w >= 1; w /= 2)
+            for (int l = 0; l < w; ++l) lanes[l] += lanes[l + w];
+          T* cij = c + (i0 + r) * rsc + j0 + q;
+          *cij = beta == T(0) ? alpha * lanes[0] : alpha * lanes[0] + beta * *cij;
+        }
+      }
+    }
+  }
+}
+
+// Whether the dot-product path suits the shape: long k, few outputs, both operands k-contiguous.
+static inline bool use_dot(ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, ptrdiff_t csa, ptrdiff_t rsb) {
+  return csa == 1 && rsb == 1 && k >= 256 && m * n <= 1024;
+}
+
 // Whether the direct (unpacked) path is cheaper than packing.
 template <typename T, int MR, int NR>
 static inline bool use_small(ptrdiff_t m, ptrdiff_t n, ptrdiff_t k) {
@@ -735,7 +804,9 @@ template <typename T, int MR, int NR>
 static void gemm(ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, T alpha, const T* a, ptrdiff_t rsa,
                  ptrdiff_t csa, const T* b, ptrdiff_t rsb, ptrdiff_t csb, T beta, T* c,
                  ptrdiff_t rsc) {
-  if (use_small<T, MR, NR>(m, n, k))
+  if (use_dot(m, n, k, csa, rsb))
+    gemm_dot<T>(m, n, k, alpha, a, rsa, b, csb, beta, c, rsc);
+  else if (use_small<T, MR, NR>(m, n, k))
     gemm_small<T, MR, NR>(m, n, k, alpha, a, rsa, csa, b, rsb, csb, beta, c, rsc);
   else
     gemm_packed<T, MR, NR>(m, n, k, alpha, a, rsa, csa, b, rsb, csb, beta, c, rsc);

@@ -13,10 +13,72 @@ static inline void inside_columns(const ConvGeom& g, ptrdiff_t dx, ptrdiff_t* lo
   *hi = std::max(l, std::min(h, g.ow));
 }
 
+// Rows of im2col and col2im at stride 1 are short (a 14-wide image row: one vector) and start at
+// any offset; masked vector loads and stores move them whole, without reading outside [lo, hi).
+#ifdef TG_GEMM_SIMD
+// r[q] = xr[q] for q in [lo, hi), 0 for the rest of [0, n).
+template <typename T>
+static inline void copy_row(T* r, const T* xr, ptrdiff_t n, ptrdiff_t lo, ptrdiff_t hi) {
+  using W = gemm_simd::Vec<T>;
+  typedef typename W::M M;
+  for (ptrdiff_t q = 0; q < n; q += W::L) {
+    const M in = M(W::mask(hi - q) & ~W::mask(lo - q));
+    W::maskstore(r + q, W::mask(n - q), W::maskload(xr + q, in));
+  }
+}
+// xr[q] += r[q] for q in [lo, hi).
+template <typename T>
+static inline void add_row(T* xr, const T* r, ptrdiff_t lo, ptrdiff_t hi) {
+  using W = gemm_simd::Vec<T>;
+  typedef typename W::M M;
+  for (ptrdiff_t q = lo / W::L * W::L; q < hi; q += W::L) {
+    const M in = M(W::mask(hi - q) & ~W::mask(lo - q));
+    W::maskstore(xr + q, in, W::maskload(xr + q, in) + W::maskload(r + q, in));
+  }
+}
+#else
+template <typename T>
+static inline void copy_row(T* r, const T* xr, ptrdiff_t n, ptrdiff_t lo, ptrdiff_t hi) {
+  std::fill(r, r + lo, T(0));
+  for (ptrdiff_t q = lo; q < hi; ++q) r[q] = xr[q];
+  std::fill(r + hi, r + n, T(0));
+}
+template <typename T>
+static inline void add_row(T* xr, const T* r, ptrdiff_t lo, ptrdiff_t hi) {
+  for (ptrdiff_t q = lo; q < hi; ++q) xr[q] += r[q];
+}
+#endif
+
+// One (channel, i, j) block of im2col at stride 1 when output rows are as wide as input rows (the
+// "same" padding of odd kernels): the block is then the input plane shifted by one offset, so it is
+// one contiguous copy, after which the columns that fell outside the image are zeroed.
+template <typename T>
+static void im2col_block_same_width(const ConvGeom& g, const T* xc, T* row, ptrdiff_t i, ptrdiff_t dx,
+                                    ptrdiff_t lo, ptrdiff_t hi) {
+  const ptrdiff_t w = g.w, ih0 = i * g.dh - g.ph;
+  const ptrdiff_t oh0 = std::min(g.oh, std::max<ptrdiff_t>(0, -ih0));
+  const ptrdiff_t oh1 = std::max(oh0, std::min(g.oh, g.h - ih0));
+  std::fill(row, row + oh0 * w, T(0));
+  std::fill(row + oh1 * w, row + g.oh * w, T(0));
+  if (oh0 == oh1) return;
+  T* d = row + oh0 * w;
+  const ptrdiff_t so = (oh0 + ih0) * w + dx, len = (oh1 - oh0) * w;
+  // Parts of the copy that would read outside the plane are border columns: zero.
+  const ptrdiff_t s0 = std::min(len, std::max<ptrdiff_t>(0, -so)), e = std::max(s0, std::min(len, g.hw() - so));
+  std::fill(d, d + s0, T(0));
+  std::memcpy(d + s0, xc + so + s0, sizeof(T) * size_t(e - s0));
+  std::fill(d + e, d + len, T(0));
+  for (ptrdiff_t r = 0; r < oh1 - oh0; ++r) {
+    std::fill(d + r * w, d + r * w + lo, T(0));
+    std::fill(d + r * w + hi, d + (r + 1) * w, T(0));
+  }
+}
+
 // col[(c*KH + i)*KW + j][oh*OW + ow] = x[c][oh*sh - ph + i*dh][ow*sw - pw + j*dw] (0 outside).
 template <typename T>
 static void im2col(const ConvGeom& g, ptrdiff_t channels, const T* x, T* col) {
   const ptrdiff_t ohw = g.ohw();
+  const bool same_width = g.sh == 1 && g.sw == 1 && g.ow == g.w;
   for (ptrdiff_t c = 0; c < channels; ++c) {
     const T* xc = x + c * g.hw();
     for (ptrdiff_t i = 0; i < g.kh; ++i) {
@@ -25,6 +87,10 @@ static void im2col(const ConvGeom& g, ptrdiff_t channels, const T* x, T* col) {
         const ptrdiff_t dx = j * g.dw - g.pw;
         ptrdiff_t lo, hi;
         inside_columns(g, dx, &lo, &hi);
+        if (same_width) {
+          im2col_block_same_width(g, xc, row, i, dx, lo, hi);
+          continue;
+        }
         for (ptrdiff_t oh = 0; oh < g.oh; ++oh) {
           T* r = row + oh * g.ow;
           const ptrdiff_t ih = oh * g.sh - g.ph + i * g.dh;
@@ -33,12 +99,12 @@ static void im2col(const ConvGeom& g, ptrdiff_t channels, const T* x, T* col) {
             continue;
           }
           const T* xr = xc + ih * g.w + dx;
-          std::fill(r, r + lo, T(0));
           if (g.sw == 1) {
-            std::memcpy(r + lo, xr + lo, sizeof(T) * size_t(hi - lo));
-          } else {
-            for (ptrdiff_t ow = lo; ow < hi; ++ow) r[ow] = xr[ow * g.sw];
+            copy_row(r, xr, g.ow, lo, hi);
+            continue;
           }
+          std::fill(r, r + lo, T(0));
+          for (ptrdiff_t ow = lo; ow < hi; ++ow) r[ow] = xr[ow * g.sw];
           std::fill(r + hi, r + g.ow, T(0));
         }
       }
@@ -46,10 +112,49 @@ static void im2col(const ConvGeom& g, ptrdiff_t channels, const T* x, T* col) {
   }
 }
 
+#ifdef TG_GEMM_SIMD
+// col2im at stride 1: each input row is summed in registers over every (i, j) that reads it, in
+// the same (i, j) order as the general loop below (so the same bits), and stored once. (Adding
+// each column row into x in turn made every store overlap the next load one element off, which
+// the store buffer cannot forward.)
+template <typename T>
+static void col2im_stride1(const ConvGeom& g, ptrdiff_t channels, const T* col, T* x) {
+  using W = gemm_simd::Vec<T>;
+  typedef typename W::M M;
+  typedef typename W::V V;
+  const ptrdiff_t ohw = g.ohw();
+  ptrdiff_t lo[64], hi[64];  // per kernel column j (kw <= 64 is checked by the caller)
+  for (ptrdiff_t j = 0; j < g.kw; ++j) inside_columns(g, j * g.dw - g.pw, &lo[j], &hi[j]);
+  for (ptrdiff_t c = 0; c < channels; ++c) {
+    for (ptrdiff_t ih = 0; ih < g.h; ++ih) {
+      T* xr = x + (c * g.h + ih) * g.w;
+      for (ptrdiff_t q = 0; q < g.w; q += W::L) {
+        V acc = W::set1(T(0));
+        for (ptrdiff_t i = 0; i < g.kh; ++i) {
+          const ptrdiff_t oh = ih + g.ph - i * g.dh;
+          if (oh < 0 || oh >= g.oh) continue;
+          const T* rows = col + (c * g.kh + i) * g.kw * ohw + oh * g.ow;
+          for (ptrdiff_t j = 0; j < g.kw; ++j) {
+            // x[ih][iw] += r[iw - dx] for iw - dx in [lo, hi).
+            const ptrdiff_t dx = j * g.dw - g.pw;
+            const M in = M(W::mask(hi[j] + dx - q) & ~W::mask(lo[j] + dx - q));
+            acc = acc + W::maskload(rows + j * ohw + q - dx, in);
+          }
+        }
+        W::maskstore(xr + q, W::mask(g.w - q), acc);
+      }
+    }
+  }
+}
+#endif
+
 // The adjoint of im2col: x[c][ih][iw] += col[...] for every column that read it. x is zeroed first.
 template <typename T>
 static void col2im(const ConvGeom& g, ptrdiff_t channels, const T* col, T* x) {
   const ptrdiff_t ohw = g.ohw();
+#ifdef TG_GEMM_SIMD
+  if (g.sh == 1 && g.sw == 1 && g.kw <= 64) return col2im_stride1(g, channels, col, x);
+#endif
   std::fill(x, x + channels * g.hw(), T(0));
   for (ptrdiff_t c = 0; c < channels; ++c) {
     T* xc = x + c * g.hw();
@@ -65,7 +170,7 @@ static void col2im(const ConvGeom& g, ptrdiff_t channels, const T* col, T* x) {
           const T* r = row + oh * g.ow;
           T* xr = xc + ih * g.w + dx;
           if (g.sw == 1) {
-            for (ptrdiff_t ow = lo; ow < hi; ++ow) xr[ow] += r[ow];
+            add_row(xr, r, lo, hi);
           } else {
             for (ptrdiff_t ow = lo; ow < hi; ++ow) xr[ow * g.sw] += r[ow];
           }
