@@ -1,7 +1,7 @@
 // Adadelta: step sizes from running averages of squared gradients and squared updates.
 import { OptimKind } from '../native';
 import { Tensor } from '../tensor';
-import { check, fusedStep, nextStep, Optimizer, ParamGroup, ParamsInput, ParamState, stateBuffer, stateTensor } from './optimizer';
+import { check, fusedStep, nextStep, Optimizer, ParamGroup, ParamsInput, ParamState, stateBuffer, stateTensor, StateSpec } from './optimizer';
 
 export interface AdadeltaOptions {
   lr?: number;
@@ -20,6 +20,10 @@ export class Adadelta extends Optimizer<AdadeltaConfig> {
       weightDecay: check.nonNegative,
       maximize: check.boolean,
     });
+  }
+
+  protected override _stateSpec(): StateSpec {
+    return { required: { step: 'count', squareAvg: 'nonNegative', accDelta: 'nonNegative' } };
   }
 
   protected _initState(p: Tensor): ParamState {

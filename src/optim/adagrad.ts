@@ -1,7 +1,7 @@
 // Adagrad: per-element learning rates from the running sum of squared gradients.
 import { OptimKind } from '../native';
 import { Tensor } from '../tensor';
-import { check, fusedStep, nextStep, Optimizer, ParamGroup, ParamsInput, ParamState, stateBuffer, stateTensor } from './optimizer';
+import { check, fusedStep, nextStep, Optimizer, ParamGroup, ParamsInput, ParamState, stateBuffer, stateTensor, StateSpec } from './optimizer';
 
 export interface AdagradOptions {
   lr?: number;
@@ -27,6 +27,11 @@ export class Adagrad extends Optimizer<AdagradConfig> {
   // As in PyTorch, the accumulators exist (filled with initialAccumulatorValue) from construction.
   protected override _groupAdded(group: ParamGroup<AdagradConfig>): void {
     for (const p of group.params) this.state.set(p, this._initState(p, group));
+  }
+
+  protected override readonly _statePerParameter = true;
+  protected override _stateSpec(): StateSpec {
+    return { required: { step: 'count', sum: 'nonNegative' } };
   }
 
   protected _initState(p: Tensor, g: ParamGroup<AdagradConfig>): ParamState {

@@ -1,7 +1,7 @@
 // Adam (L2 weight decay added to the gradient) and AdamW (decoupled weight decay), with AMSGrad.
 import { OptimKind } from '../native';
 import { Tensor } from '../tensor';
-import { check, fusedStep, nextStep, Optimizer, ParamGroup, ParamsInput, ParamState, stateBuffer, stateTensor } from './optimizer';
+import { check, fusedStep, nextStep, Optimizer, ParamGroup, ParamsInput, ParamState, stateBuffer, stateTensor, StateSpec } from './optimizer';
 
 export interface AdamOptions {
   lr?: number;
@@ -23,6 +23,10 @@ const spec = {
 
 abstract class AdamBase extends Optimizer<AdamConfig> {
   protected abstract readonly _decoupled: boolean;
+
+  protected override _stateSpec(): StateSpec {
+    return { required: { step: 'count', expAvg: 'tensor', expAvgSq: 'nonNegative' }, optional: { maxExpAvgSq: 'nonNegative' } };
+  }
 
   protected _initState(p: Tensor, g: ParamGroup<AdamConfig>): ParamState {
     const s: ParamState = { step: 0, expAvg: stateBuffer(p), expAvgSq: stateBuffer(p) };

@@ -1,7 +1,7 @@
 // Adamax: Adam with the infinity norm in place of the second moment.
 import { OptimKind } from '../native';
 import { Tensor } from '../tensor';
-import { check, fusedStep, nextStep, Optimizer, ParamGroup, ParamsInput, ParamState, stateBuffer, stateTensor } from './optimizer';
+import { check, fusedStep, nextStep, Optimizer, ParamGroup, ParamsInput, ParamState, stateBuffer, stateTensor, StateSpec } from './optimizer';
 
 export interface AdamaxOptions {
   lr?: number;
@@ -20,6 +20,10 @@ export class Adamax extends Optimizer<AdamaxConfig> {
       weightDecay: check.nonNegative,
       maximize: check.boolean,
     });
+  }
+
+  protected override _stateSpec(): StateSpec {
+    return { required: { step: 'count', expAvg: 'tensor', expInf: 'nonNegative' } };
   }
 
   protected _initState(p: Tensor): ParamState {

@@ -1,7 +1,7 @@
 // NAdam: Adam with Nesterov momentum and a momentum schedule (Dozat 2016), as PyTorch 1.13 does it.
 import { OptimKind } from '../native';
 import { Tensor } from '../tensor';
-import { check, fusedStep, nextStep, Optimizer, ParamGroup, ParamsInput, ParamState, stateBuffer, stateNumber, stateTensor } from './optimizer';
+import { check, fusedStep, nextStep, Optimizer, ParamGroup, ParamsInput, ParamState, stateBuffer, stateNumber, stateTensor, StateSpec } from './optimizer';
 
 export interface NAdamOptions {
   lr?: number;
@@ -23,6 +23,10 @@ export class NAdam extends Optimizer<NAdamConfig> {
       momentumDecay: check.nonNegative,
       maximize: check.boolean,
     });
+  }
+
+  protected override _stateSpec(): StateSpec {
+    return { required: { step: 'count', muProduct: 'positive', expAvg: 'tensor', expAvgSq: 'nonNegative' } };
   }
 
   protected _initState(p: Tensor): ParamState {

@@ -1,7 +1,7 @@
 // RMSprop, optionally centered and with momentum.
 import { OptimKind } from '../native';
 import { Tensor } from '../tensor';
-import { check, fusedStep, nextStep, Optimizer, ParamGroup, ParamsInput, ParamState, stateBuffer, stateTensor } from './optimizer';
+import { check, fusedStep, nextStep, Optimizer, ParamGroup, ParamsInput, ParamState, stateBuffer, stateTensor, StateSpec } from './optimizer';
 
 export interface RMSpropOptions {
   lr?: number;
@@ -24,6 +24,10 @@ export class RMSprop extends Optimizer<RMSpropConfig> {
       centered: check.boolean,
       maximize: check.boolean,
     });
+  }
+
+  protected override _stateSpec(): StateSpec {
+    return { required: { step: 'count', squareAvg: 'nonNegative' }, optional: { gradAvg: 'tensor', momentumBuffer: 'tensor' } };
   }
 
   protected _initState(p: Tensor): ParamState {

@@ -1,7 +1,7 @@
 // SGD with momentum, dampening, Nesterov momentum and L2 weight decay (PyTorch's rule).
 import { OptimKind } from '../native';
 import { Tensor } from '../tensor';
-import { check, fusedStep, Optimizer, ParamGroup, ParamsInput, ParamState, stateBuffer } from './optimizer';
+import { check, fusedStep, Optimizer, ParamGroup, ParamsInput, ParamState, stateBuffer, StateSpec } from './optimizer';
 
 export interface SGDOptions {
   lr: number;
@@ -31,6 +31,10 @@ export class SGD extends Optimizer<SGDConfig> {
     if (o.nesterov && (o.momentum <= 0 || o.dampening !== 0)) {
       throw new RangeError(`${owner}: Nesterov momentum needs momentum > 0 and dampening = 0 (got momentum ${o.momentum}, dampening ${o.dampening})`);
     }
+  }
+
+  protected override _stateSpec(): StateSpec {
+    return { required: {}, optional: { momentumBuffer: 'tensor' } };
   }
 
   protected _initState(): ParamState {
