@@ -183,7 +183,7 @@ function prepareCheckpoint(path: string, c: CheckpointTargets): Prepared {
   if (!isRecord(meta)) throw new TypeError('the checkpoint metadata is not an object');
   const epoch = meta.epoch;
   if (typeof epoch !== 'number' || !Number.isSafeInteger(epoch) || epoch < 0) {
-    const got = typeof epoch === 'number' ? String(epoch) : epoch === null ? 'null' : `a ${typeof epoch}`;
+    const got = typeof epoch === 'number' ? String(epoch) : epoch === null || epoch === undefined ? String(epoch) : typeof epoch === 'object' ? 'an object' : `a ${typeof epoch}`;
     throw new TypeError(`epoch must be a non-negative integer, got ${got}`);
   }
   const rng = meta.rng;
