@@ -88,7 +88,9 @@ function checkTargets(op: string, c: CheckpointTargets): void {
 export function saveCheckpoint(path: string, c: CheckpointContents): void {
   const op = 'saveCheckpoint';
   checkTargets(op, c);
-  if (!Number.isInteger(c.epoch) || c.epoch < 0) throw new TypeError(`${op}: epoch must be a non-negative integer, got ${String(c.epoch)}`);
+  if (typeof c.epoch !== 'number' || !Number.isSafeInteger(c.epoch) || c.epoch < 0) {
+    throw new TypeError(`${op}: epoch must be a non-negative integer, got ${typeof c.epoch === 'number' ? c.epoch : `a ${typeof c.epoch}`}`);
+  }
   const tensors = new Map<string, Tensor>();
   for (const [k, t] of Object.entries(c.model.stateDict())) tensors.set(`model.${k}`, t);
   const meta = {
@@ -152,11 +154,17 @@ export function loadCheckpoint(path: string, c: CheckpointTargets): { epoch: num
   try {
     for (const [s, sd] of unchecked) {
       const before = s.stateDict();
-      s.loadStateDict(sd as never);
       undo.push(() => s.loadStateDict(before as never));
+      s.loadStateDict(sd as never);
     }
   } catch (e) {
-    for (const u of undo.reverse()) u();
+    for (const u of undo.reverse()) {
+      try {
+        u();
+      } catch {
+        // best effort: the object refused its own earlier state; the original error is the one to report
+      }
+    }
     throw named(path, e);
   }
   for (const p of pending) p.commit();
