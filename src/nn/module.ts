@@ -287,6 +287,8 @@ export class Module {
         mismatches.push(`size mismatch for '${k}': the state dict has shape ${shapeStr(src._shape)}, the model has ${shapeStr(target._shape)}`);
       } else if (src.dtype !== target.dtype) {
         mismatches.push(`dtype mismatch for '${k}': the state dict has ${src.dtype}, the model has ${target.dtype} (convert the model with to('${src.dtype}') or the tensor with to('${target.dtype}'))`);
+      } else if (target._strides.some((st, d) => st === 0 && target._shape[d] > 1)) {
+        mismatches.push(`'${k}' of the model is an expanded view (stride 0), which cannot be written in place`);
       } else {
         copies.push([target, src]);
       }

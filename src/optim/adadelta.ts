@@ -34,6 +34,6 @@ export class Adadelta extends Optimizer<AdadeltaConfig> {
     nextStep('Adadelta', state);
     const sq = stateTensor('Adadelta', state, 'squareAvg');
     const acc = stateTensor('Adadelta', state, 'accDelta');
-    fusedStep(OptimKind.Adadelta, p, grad, [sq, acc, null], [g.lr, g.rho, g.eps, g.weightDecay, +g.maximize]);
+    fusedStep(this._name, OptimKind.Adadelta, p, grad, [sq, acc, null], [g.lr, g.rho, g.eps, g.weightDecay, +g.maximize]);
   }
 }

@@ -42,6 +42,6 @@ export class Adagrad extends Optimizer<AdagradConfig> {
     const sum = stateTensor('Adagrad', state, 'sum');
     const step = nextStep('Adagrad', state);
     const clr = g.lr / (1 + (step - 1) * g.lrDecay);
-    fusedStep(OptimKind.Adagrad, p, grad, [sum, null, null], [clr, g.weightDecay, g.eps, +g.maximize]);
+    fusedStep(this._name, OptimKind.Adagrad, p, grad, [sum, null, null], [clr, g.weightDecay, g.eps, +g.maximize]);
   }
 }

@@ -43,7 +43,7 @@ abstract class AdamBase extends Optimizer<AdamConfig> {
     const [beta1, beta2] = g.betas;
     const stepSize = g.lr / (1 - beta1 ** step);
     const bc2Sqrt = Math.sqrt(1 - beta2 ** step);
-    fusedStep(OptimKind.Adam, p, grad, [m, v, vmax], [
+    fusedStep(this._name, OptimKind.Adam, p, grad, [m, v, vmax], [
       g.lr, beta1, beta2, g.eps, g.weightDecay, +g.amsgrad, +g.maximize, +this._decoupled, stepSize, bc2Sqrt,
     ]);
   }

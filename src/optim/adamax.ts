@@ -34,7 +34,7 @@ export class Adamax extends Optimizer<AdamaxConfig> {
     const step = nextStep('Adamax', state);
     const [beta1, beta2] = g.betas;
     const clr = g.lr / (1 - beta1 ** step);
-    fusedStep(OptimKind.Adamax, p, grad, [stateTensor('Adamax', state, 'expAvg'), stateTensor('Adamax', state, 'expInf'), null], [
+    fusedStep(this._name, OptimKind.Adamax, p, grad, [stateTensor('Adamax', state, 'expAvg'), stateTensor('Adamax', state, 'expInf'), null], [
       beta1, beta2, g.eps, g.weightDecay, +g.maximize, clr,
     ]);
   }

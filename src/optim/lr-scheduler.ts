@@ -37,7 +37,9 @@ function checkOptimizer(owner: string, o: unknown): Optimizer {
 
 // The range of every field a scheduler's state dict holds, checked before a load writes anything.
 type FieldCheck = (owner: string, key: string, v: unknown, groups: number) => void;
-const int = (lo: number): FieldCheck => (owner, key, v) => void checkInt(owner, key, v, lo);
+const int = (lo: number): FieldCheck => (owner, key, v) => {
+  if (checkInt(owner, key, v, lo) > Number.MAX_SAFE_INTEGER) throw new RangeError(`${owner}: ${key} must be at most 2^53 - 1, got ${v}`);
+};
 const nonNegative: FieldCheck = (owner, key, v) => void checkNumber(owner, key, v, 0);
 const oneOf = (...values: string[]): FieldCheck => (owner, key, v) => {
   if (!values.includes(v as string)) throw new TypeError(`${owner}: ${key} must be ${values.map((x) => `'${x}'`).join(' or ')}, got ${describe(v)}`);
@@ -54,7 +56,7 @@ const FIELDS: Record<string, FieldCheck> = {
   _lastLr: perGroup(0),
   stepSize: int(1),
   gamma: nonNegative,
-  milestones: (owner, key, v) => (v as unknown[]).forEach((m, i) => checkInt(owner, `${key}[${i}]`, m, 0)),
+  milestones: (owner, key, v, groups) => (v as unknown[]).forEach((m, i) => int(0)(owner, `${key}[${i}]`, m, groups)),
   decayRate: nonNegative,
   tMax: int(1),
   etaMin: nonNegative,

@@ -44,7 +44,7 @@ export class NAdam extends Optimizer<NAdamConfig> {
     const muProductNext = f(f(muProduct * f(mu)) * f(muNext));
     state.muProduct = muProduct;
     const bc2 = 1 - beta2 ** step;
-    fusedStep(OptimKind.Nadam, p, grad, [stateTensor('NAdam', state, 'expAvg'), stateTensor('NAdam', state, 'expAvgSq'), null], [
+    fusedStep(this._name, OptimKind.Nadam, p, grad, [stateTensor('NAdam', state, 'expAvg'), stateTensor('NAdam', state, 'expAvgSq'), null], [
       beta1, beta2, g.eps, g.weightDecay, +g.maximize, bc2, (-g.lr * (1 - mu)) / (1 - muProduct), (-g.lr * muNext) / (1 - muProductNext),
     ]);
   }

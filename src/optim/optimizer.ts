@@ -371,7 +371,13 @@ const hpCache: Float64Array[] = [];
  * One native call: reads `grad`, updates `p` and the state tensors in place, bumps p's version.
  * Handles a non-contiguous gradient (copied) or parameter (updated through a contiguous copy).
  */
-export function fusedStep(kind: OptimKind, p: Tensor, grad: Tensor, states: (Tensor | null)[], hp: readonly number[]): void {
+export function fusedStep(owner: string, kind: OptimKind, p: Tensor, grad: Tensor, states: (Tensor | null)[], hp: readonly number[]): void {
+  for (let i = 0; i < hp.length; i++) {
+    // Finite options can still overflow (lr / (1 - beta1^t) with a huge lr): name the optimizer, not the kernel.
+    if (!Number.isFinite(hp[i])) {
+      throw new RangeError(`${owner}.step: the options give a non-finite update coefficient (${hp[i]}, from lr and the other options of this group); use a smaller lr`);
+    }
+  }
   let g = grad;
   if (!g.isContiguous() || g._st === p._st) g = noGrad(() => g.clone());
   const target = p.isContiguous() ? p : Tensor._empty(p._shape, p.dtype);

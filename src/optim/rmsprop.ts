@@ -40,7 +40,7 @@ export class RMSprop extends Optimizer<RMSpropConfig> {
     // Created when the options first need them (PyTorch creates them with the state).
     const gradAvg = g.centered ? ((state.gradAvg as Tensor | undefined) ?? (state.gradAvg = stateBuffer(p))) : null;
     const buf = g.momentum > 0 ? ((state.momentumBuffer as Tensor | undefined) ?? (state.momentumBuffer = stateBuffer(p))) : null;
-    fusedStep(OptimKind.Rmsprop, p, grad, [sq, gradAvg, buf], [
+    fusedStep(this._name, OptimKind.Rmsprop, p, grad, [sq, gradAvg, buf], [
       g.lr, g.alpha, g.eps, g.weightDecay, g.momentum, +g.centered, +g.maximize,
     ]);
   }

@@ -49,7 +49,7 @@ export class SGD extends Optimizer<SGDConfig> {
       fresh = !(b instanceof Tensor);
       buf = b instanceof Tensor ? b : (state.momentumBuffer = stateBuffer(p));
     }
-    fusedStep(OptimKind.Sgd, p, grad, [buf, null, null], [
+    fusedStep(this._name, OptimKind.Sgd, p, grad, [buf, null, null], [
       g.lr, g.weightDecay, g.momentum, g.dampening, +g.nesterov, +g.maximize, +fresh,
     ]);
   }
