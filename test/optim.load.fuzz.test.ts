@@ -154,3 +154,23 @@ describe('scheduler.loadStateDict: mutated state dicts', () => {
     expect(outcomes.refused).toBeGreaterThan(20);
   });
 });
+
+describe('valid states at the edges of their ranges still load', () => {
+  it("NAdam after its float32 momentum product underflowed to 0, and Adam's step count at 2^53 - 1", () => {
+    const p = tg.tensor([1, -1], { requiresGrad: true });
+    const nadam = new tg.optim.NAdam([p]);
+    for (let i = 0; i < 150; i++) {
+      nadam.zeroGrad();
+      p.mul(p).sum().backward();
+      nadam.step();
+    }
+    const sd = nadam.stateDict();
+    expect(sd.state[0].muProduct).toBe(0);
+    const fresh = new tg.optim.NAdam([tg.tensor([0, 0], { requiresGrad: true })]);
+    fresh.loadStateDict(sd);
+    expect(fingerprint(fresh.stateDict())).toBe(fingerprint(sd));
+    const adam = new tg.optim.Adam([p]);
+    adam.loadStateDict({ state: { 0: { step: 2 ** 53 - 1, expAvg: tg.zeros([2]), expAvgSq: tg.zeros([2]) } }, paramGroups: adam.stateDict().paramGroups });
+    expect(adam.stateDict().state[0].step).toBe(2 ** 53 - 1);
+  });
+});

@@ -26,7 +26,7 @@ export class NAdam extends Optimizer<NAdamConfig> {
   }
 
   protected override _stateSpec(): StateSpec {
-    return { required: { step: 'count', muProduct: 'positive', expAvg: 'tensor', expAvgSq: 'nonNegative' } };
+    return { required: { step: 'count', muProduct: 'unit', expAvg: 'tensor', expAvgSq: 'nonNegative' } };
   }
 
   protected _initState(p: Tensor): ParamState {

@@ -23,7 +23,7 @@ export type ParamGroup<O> = O & { params: Tensor[]; initialLr?: number };
 export type StateValue = number | Tensor;
 export type ParamState = Record<string, StateValue>;
 /** The kinds of per-parameter state entry a state dict may hold (see Optimizer._stateSpec). */
-export type StateKind = 'count' | 'positive' | 'tensor' | 'nonNegative';
+export type StateKind = 'count' | 'unit' | 'tensor' | 'nonNegative';
 export interface StateSpec {
   required: Record<string, StateKind>;
   optional?: Record<string, StateKind>;
@@ -283,9 +283,9 @@ export abstract class Optimizer<O extends { lr: number } = { lr: number } & Reco
           throw new TypeError(`${name}: ${where(k)} must be a non-negative integer, got ${typeof v === 'number' ? v : `a ${v === null ? 'null' : typeof v}`}`);
         }
         s[k] = v;
-      } else if (kind === 'positive') {
-        if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0) {
-          throw new TypeError(`${name}: ${where(k)} must be a finite number > 0, got ${typeof v === 'number' ? v : `a ${v === null ? 'null' : typeof v}`}`);
+      } else if (kind === 'unit') {
+        if (typeof v !== 'number' || !(v >= 0 && v <= 1)) {
+          throw new TypeError(`${name}: ${where(k)} must be a number in [0, 1], got ${typeof v === 'number' ? v : `a ${v === null ? 'null' : typeof v}`}`);
         }
         s[k] = v;
       } else {
@@ -314,8 +314,9 @@ export abstract class Optimizer<O extends { lr: number } = { lr: number } & Reco
   }
 
   /**
-   * The per-parameter state entries a loaded state may hold: 'count' (a step count), 'positive' (a
-   * number > 0), 'tensor' (shaped like the parameter) or 'nonNegative' (such a tensor, >= 0);
+   * The per-parameter state entries a loaded state may hold: 'count' (a step count), 'unit' (a
+   * number in [0, 1], e.g. NAdam's product of momentum factors, which underflows to 0), 'tensor'
+   * (shaped like the parameter) or 'nonNegative' (such a tensor, >= 0);
    * required ones are those `_update` reads, optional ones those it creates when missing.
    */
   protected _stateSpec(_group: ParamGroup<O>): StateSpec {
