@@ -40,7 +40,13 @@ export function recordForwardStack(node: Node): void {
   const holder: { stack?: string } = {};
   Error.captureStackTrace(holder, recordForwardStack);
   Error.stackTraceLimit = limit;
-  forwardStacks.set(node, (holder.stack ?? '').split('\n').slice(1).join('\n'));
+  const frames = (holder.stack ?? '').split('\n').slice(1);
+  // The first frame is applyOp in <library>/autograd/node: drop the library's own leading frames so
+  // that the stack starts at the user's call.
+  const lib = /\(?((?:file:\/\/)?\/.*?[\\/])autograd[\\/]node\.[cm]?[jt]s:/.exec(frames[0] ?? '')?.[1];
+  let first = 0;
+  if (lib) while (first < frames.length - 1 && frames[first].includes(lib)) first++;
+  forwardStacks.set(node, frames.slice(first).join('\n'));
 }
 
 /** @internal Throws if a gradient that `node`'s backward returned holds NaN or Inf. */
