@@ -402,6 +402,30 @@ describe('loadCheckpoint: targets without a separate check, and paths that are n
     expect(custom).toEqual({ v: 1 });
   });
 
+  it('a model whose class overrides loadStateDict is loaded through it, and restored bitwise when a later target throws', () => {
+    const s = build(8);
+    const calls: string[] = [];
+    class Custom extends nn.Sequential {
+      override loadStateDict(sd: Record<string, tg.Tensor>, opts?: { strict?: boolean }) {
+        calls.push(Object.keys(sd).join(','));
+        return super.loadStateDict(sd, opts);
+      }
+    }
+    const layers = [...(s.model as tg.nn.Sequential).children()];
+    const model = new Custom(...layers);
+    const t = { ...s, model };
+    expect(tg.io.loadCheckpoint(ckpt, t).epoch).toBe(3);
+    expect(calls).toHaveLength(1);
+    expect(snapshot(t)).toBe(snapshot(source));
+    // Now a user optimizer that throws after the model was loaded through its own method: undone.
+    const t2 = build(9);
+    const m2 = new Custom(...(t2.model as tg.nn.Sequential).children());
+    const before = snapshot({ ...t2, model: m2 });
+    const failing = { stateDict: () => ({}), loadStateDict: () => { throw new TypeError('mine: no'); } };
+    const e = expectCleanFailure(() => tg.io.loadCheckpoint(ckpt, { ...t2, model: m2, optimizer: failing }), /^loadCheckpoint: .*mine: no/, { ...t2, model: m2 }, before, 'undo');
+    expect(e).toBeInstanceOf(TypeError);
+  });
+
   it('a FIFO or a directory fails at once (opening a FIFO would block)', () => {
     const fifo = join(dir, 'fifo');
     execFileSync('mkfifo', [fifo]);

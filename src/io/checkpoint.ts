@@ -111,7 +111,24 @@ interface PendingLoad {
 interface Preparable {
   _prepareLoad(sd: unknown): () => void;
 }
-const canPrepare = (s: unknown): s is Preparable => typeof (s as Preparable)._prepareLoad === 'function';
+
+/** The object on o's prototype chain that defines `key`. */
+function definer(o: object, key: string): object | null {
+  let p: object | null = o;
+  while (p !== null && !Object.hasOwn(p, key)) p = Object.getPrototypeOf(p) as object | null;
+  return p;
+}
+
+/** Built-in targets check before writing; a subclass that overrides loadStateDict is loaded through it. */
+const canPrepare = (s: object): s is Preparable =>
+  typeof (s as Partial<Preparable>)._prepareLoad === 'function' && definer(s, '_prepareLoad') === definer(s, 'loadStateDict');
+
+/** A target loaded through its own loadStateDict, with what restores it if a later one fails. */
+interface Unchecked {
+  target: Stateful;
+  sd: unknown;
+  snapshot: () => unknown;
+}
 
 /** Rethrows an error from a check as the same kind of error, prefixed with loadCheckpoint and the file. */
 function named(path: string, e: unknown): Error {
@@ -149,13 +166,13 @@ export function loadCheckpoint(path: string, c: CheckpointTargets): { epoch: num
     throw named(path, e);
   }
   const { pending, unchecked, result } = prepared;
-  // Objects without a separate check (user-written Stateful) load first, undone if a later one throws.
+  // Objects without a separate check (user-written loadStateDict) load first, undone if one throws.
   const undo: (() => void)[] = [];
   try {
-    for (const [s, sd] of unchecked) {
-      const before = s.stateDict();
-      undo.push(() => s.loadStateDict(before as never));
-      s.loadStateDict(sd as never);
+    for (const { target, sd, snapshot } of unchecked) {
+      const before = snapshot();
+      undo.push(() => target.loadStateDict(before as never));
+      target.loadStateDict(sd as never);
     }
   } catch (e) {
     for (const u of undo.reverse()) {
@@ -173,14 +190,14 @@ export function loadCheckpoint(path: string, c: CheckpointTargets): { epoch: num
 
 interface Prepared {
   pending: PendingLoad[];
-  unchecked: [Stateful, unknown][];
+  unchecked: Unchecked[];
   result: { epoch: number; extra: Record<string, unknown> };
 }
 
 function prepareCheckpoint(path: string, c: CheckpointTargets): Prepared {
   const { tensors, metadata } = loadWithMetadata(path);
   if (!metadata || metadata.format !== FORMAT || typeof metadata.state !== 'string') {
-    throw new TypeError(`is not a tapegrad checkpoint (no '${FORMAT}' metadata); load plain state dicts with tg.io.load`);
+    throw new TypeError(`the file is not a tapegrad checkpoint (no '${FORMAT}' metadata); load plain state dicts with tg.io.load`);
   }
   let meta: unknown;
   try {
@@ -198,7 +215,7 @@ function prepareCheckpoint(path: string, c: CheckpointTargets): Prepared {
   const gens = c.generators ?? [];
   if (!isRecord(rng) || !Array.isArray(rng.generators)) throw new TypeError('the checkpoint has no generator states {default, generators: [...]}');
   if (rng.generators.length !== gens.length) {
-    throw new RangeError(`holds ${rng.generators.length} generator states, ${gens.length} generators were given`);
+    throw new RangeError(`the file holds ${rng.generators.length} generator states, ${gens.length} generators were given`);
   }
   const defaultState = Generator._parseState('generator state default', rng.default);
   const genStates = rng.generators.map((s, i) => Generator._parseState(`generator state ${i}`, s));
@@ -209,15 +226,23 @@ function prepareCheckpoint(path: string, c: CheckpointTargets): Prepared {
       Object.defineProperty(model, k.slice(6), { value: t, enumerable: true, writable: true, configurable: true });
     }
   }
-  const pending: PendingLoad[] = [c.model._prepareLoad(model)];
-  const unchecked: [Stateful, unknown][] = [];
+  const pending: PendingLoad[] = [];
+  const unchecked: Unchecked[] = [];
+  if (canPrepare(c.model)) {
+    pending.push(c.model._prepareLoad(model));
+  } else {
+    // Module.stateDict() gives views of the live tensors: the snapshot must copy them.
+    const m = c.model;
+    const snapshot = () => Object.fromEntries(Object.entries(m.stateDict()).map(([k, t]) => [k, t.clone()]));
+    unchecked.push({ target: m as unknown as Stateful, sd: model, snapshot });
+  }
   for (const name of ['optimizer', 'scheduler'] as const) {
     const target = c[name];
     if (!target) continue;
-    if (meta[name] === null || meta[name] === undefined) throw new RangeError(`has no ${name} state`);
+    if (meta[name] === null || meta[name] === undefined) throw new RangeError(`the file has no ${name} state`);
     const sd = decode(meta[name], tensors);
     if (canPrepare(target)) pending.push({ commit: target._prepareLoad(sd) });
-    else unchecked.push([target, sd]);
+    else unchecked.push({ target, sd, snapshot: () => target.stateDict() });
   }
   const extra = meta.extra === undefined ? {} : decode(meta.extra, tensors);
   if (!isRecord(extra)) throw new TypeError('extra must be an object');
