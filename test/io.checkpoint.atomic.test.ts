@@ -15,6 +15,8 @@ const dir = mkdtempSync(join(tmpdir(), 'tg-atomic-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 /** manualSeed returns the default generator itself, whose state every checkpoint holds. */
 const defaultGen = tg.manualSeed(0);
+/** TAPEGRAD_MUTATIONS=k runs k times the seeded flips (and more seeds), for longer fuzzing outside npm test. */
+const SCALE = Math.max(1, Number(process.env.TAPEGRAD_MUTATIONS ?? 1));
 
 interface Targets {
   model: tg.nn.Module;
@@ -170,7 +172,7 @@ describe('loadCheckpoint: mutated files', () => {
     for (let i = 0; i < Math.min(dataStart + 16, original.length); i += i < 80 ? 1 : 7) cuts.add(i);
     for (const [k, e] of Object.entries(header)) {
       if (k === '__metadata__') continue;
-      for (const o of e.data_offsets) for (const d of [-1, 0, 1]) cuts.add(dataStart + o + d);
+      for (const o of (e as { data_offsets: number[] }).data_offsets) for (const d of [-1, 0, 1]) cuts.add(dataStart + o + d);
     }
     for (let i = dataStart; i < original.length; i += 37) cuts.add(i);
     cuts.delete(original.length);
@@ -190,7 +192,7 @@ describe('loadCheckpoint: mutated files', () => {
     const { dataStart } = layout(original);
     let loaded = 0;
     let failed = 0;
-    for (let i = 0; i < 400; i++) {
+    for (let i = 0; i < 400 * SCALE; i++) {
       const bytes = Buffer.from(original);
       // Half the flips in the header (where the structure is), half in the tensor data.
       const pos = i % 2 === 0 ? Math.floor(r() * dataStart) : dataStart + Math.floor(r() * (bytes.length - dataStart));
@@ -368,9 +370,10 @@ describe('loadStateDict methods check everything before writing anything', () =>
   });
 
   it('module: sources that alias targets are read before any write (a swap swaps)', () => {
-    const m = new nn.Sequential(new nn.Linear(2, 2), new nn.Linear(2, 2));
+    const [l0, l1] = [new nn.Linear(2, 2), new nn.Linear(2, 2)];
+    const m = new nn.Sequential(l0, l1);
     const [w0, b0, w1, b1] = [...m.parameters()].map((p) => Array.from(p.data()));
-    m.loadStateDict({ '0.weight': m[1].weight, '0.bias': m[1].bias, '1.weight': m[0].weight, '1.bias': m[0].bias } as never);
+    m.loadStateDict({ '0.weight': l1.weight, '0.bias': l1.bias!, '1.weight': l0.weight, '1.bias': l0.bias! });
     expect([...m.parameters()].map((p) => Array.from(p.data()))).toEqual([w1, b1, w0, b0]);
   });
 

@@ -13,6 +13,8 @@ import { idxBytes } from './idx-writer';
 
 const dir = mkdtempSync(join(tmpdir(), 'tg-mutate-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
+/** TAPEGRAD_MUTATIONS=k runs k times the seeded flips, for longer fuzzing outside npm test. */
+const SCALE = Math.max(1, Number(process.env.TAPEGRAD_MUTATIONS ?? 1));
 let fileNo = 0;
 function write(bytes: Uint8Array): string {
   const p = join(dir, `f${fileNo++ % 8}`);
@@ -126,7 +128,7 @@ describe('tg.io.load: mutated safetensors files', () => {
 
   it('600 seeded byte flips: a named error or exactly the data', () => {
     const outcomes = { loaded: 0, refused: 0 };
-    for (const [pos, b] of flips(base, 600, 1)) outcomes[checkSafetensors(b, `flip at ${pos}`)]++;
+    for (const [pos, b] of flips(base, 600 * SCALE, 1)) outcomes[checkSafetensors(b, `flip at ${pos}`)]++;
     expect(outcomes.loaded).toBeGreaterThan(30);
     expect(outcomes.refused).toBeGreaterThan(30);
   });
@@ -214,7 +216,7 @@ describe('tg.io.readIdx: mutated IDX files', () => {
     expect(checkIdx(bytes, gz, what)).toBe('loaded');
     for (let cut = 0; cut < bytes.length; cut++) expect(checkIdx(bytes.subarray(0, cut), gz, `${what} cut at ${cut}`)).toBe('refused');
     const outcomes = { loaded: 0, refused: 0 };
-    for (const [pos, b] of flips(bytes, 300, 2)) outcomes[checkIdx(b, gz, `${what} flip at ${pos}`)]++;
+    for (const [pos, b] of flips(bytes, 300 * SCALE, 2)) outcomes[checkIdx(b, gz, `${what} flip at ${pos}`)]++;
     expect(outcomes.refused).toBeGreaterThan(10);
     if (!gz) expect(outcomes.loaded).toBeGreaterThan(10); // data flips load as the flipped values
   });

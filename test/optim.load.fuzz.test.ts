@@ -8,6 +8,8 @@ import { jsRandom } from './helpers';
 
 type Json = unknown;
 const DELETE = Symbol('delete');
+/** TAPEGRAD_MUTATIONS=k runs k times the mutations, for longer fuzzing outside npm test. */
+const SCALE = Math.max(1, Number(process.env.TAPEGRAD_MUTATIONS ?? 1));
 
 const hex = (t: tg.Tensor): string => {
   const d = t.data();
@@ -37,7 +39,7 @@ function paths(v: Json, at: (string | number)[] = [], out: (string | number)[][]
 function replaced(v: Json, path: (string | number)[], value: unknown): Json {
   if (path.length === 0) return value;
   const [k, ...rest] = path;
-  const copy: Record<string | number, unknown> = Array.isArray(v) ? [...v] : { ...(v as object) };
+  const copy = (Array.isArray(v) ? [...v] : { ...(v as object) }) as Record<string | number, unknown>;
   const next = replaced(copy[k], rest, value);
   if (next === DELETE) delete copy[k];
   else copy[k] = next;
@@ -106,7 +108,7 @@ describe('optimizer.loadStateDict: mutated state dicts', () => {
     const r = jsRandom(name.length * 7919);
     const all = paths(good);
     const outcomes = { loaded: 0, refused: 0 };
-    for (let i = 0; i < 150; i++) {
+    for (let i = 0; i < 150 * SCALE; i++) {
       const path = all[Math.floor(r() * all.length)];
       const old = path.reduce<unknown>((v, k) => (v as Record<string | number, unknown>)[k], good);
       const bad = replaced(good, path, hostile(r, old));
@@ -118,7 +120,7 @@ describe('optimizer.loadStateDict: mutated state dicts', () => {
   });
 });
 
-const schedulers: [string, (o: tg.optim.Optimizer) => { step(m?: number): void; stateDict(): Record<string, unknown>; loadStateDict(sd: Record<string, unknown>): void }][] = [
+const schedulers: [string, (o: tg.optim.Optimizer) => { step(m: number): void; stateDict(): Record<string, unknown>; loadStateDict(sd: Record<string, unknown>): void }][] = [
   ['StepLR', (o) => new tg.optim.lrScheduler.StepLR(o, { stepSize: 2 })],
   ['MultiStepLR', (o) => new tg.optim.lrScheduler.MultiStepLR(o, { milestones: [1, 3] })],
   ['ExponentialLR', (o) => new tg.optim.lrScheduler.ExponentialLR(o, { gamma: 0.9 })],
@@ -140,7 +142,7 @@ describe('scheduler.loadStateDict: mutated state dicts', () => {
     const r = jsRandom(name.length * 104729);
     const all = paths(good);
     const outcomes = { loaded: 0, refused: 0 };
-    for (let i = 0; i < 100; i++) {
+    for (let i = 0; i < 100 * SCALE; i++) {
       const path = all[Math.floor(r() * all.length)];
       const old = path.reduce<unknown>((v, k) => (v as Record<string | number, unknown>)[k], good);
       const bad = replaced(good, path, hostile(r, old)) as Record<string, unknown>;
@@ -159,7 +161,7 @@ describe('valid states at the edges of their ranges still load', () => {
   it("NAdam after its float32 momentum product underflowed to 0, and Adam's step count at 2^53 - 1", () => {
     const p = tg.tensor([1, -1], { requiresGrad: true });
     const nadam = new tg.optim.NAdam([p]);
-    for (let i = 0; i < 150; i++) {
+    for (let i = 0; i < 150 * SCALE; i++) {
       nadam.zeroGrad();
       p.mul(p).sum().backward();
       nadam.step();
