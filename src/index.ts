@@ -38,3 +38,4 @@ export * as optim from './optim';
 export * as onnx from './onnx';
 export * as viz from './viz';
 export * as tune from './tune';
+export * as autograd from './autograd/public';

@@ -41,12 +41,31 @@ export class Generator {
   }
 
   setState(state: { seed: string; offset: number }): this {
-    if (!state || typeof state.seed !== 'string' || !Number.isSafeInteger(state.offset) || state.offset < 0) {
-      throw new TypeError('setState: expected {seed: string, offset: non-negative integer}');
-    }
-    this.manualSeed(BigInt(state.seed));
-    this._offset = state.offset;
+    const parsed = Generator._parseState('setState', state);
+    this._commitState(parsed);
     return this;
+  }
+
+  /** @internal Checks a state from getState() without touching any generator (for atomic loads). */
+  static _parseState(op: string, state: unknown): { seed: bigint; offset: number } {
+    const bad = (why: string) => new TypeError(`${op}: expected a generator state {seed: a decimal string of an unsigned 64-bit integer, offset: an integer in [0, 2^53]}; ${why}`);
+    if (state === null || typeof state !== 'object' || Array.isArray(state)) throw bad(`got ${state === null ? 'null' : Array.isArray(state) ? 'an array' : `a ${typeof state}`}`);
+    const { seed, offset } = state as { seed?: unknown; offset?: unknown };
+    if (typeof seed !== 'string') throw bad(`seed is ${seed === null ? 'null' : `a ${typeof seed}`}`);
+    if (!/^[0-9]{1,20}$/.test(seed)) throw bad(`seed is a string of ${seed.length} characters that is not a decimal integer`);
+    const s = BigInt(seed);
+    if (s >= 2n ** 64n) throw new RangeError(`${op}: generator seed must be below 2^64, got a ${seed.length}-digit number`);
+    if (typeof offset !== 'number') throw bad(`offset is ${offset === null ? 'null' : `a ${typeof offset}`}`);
+    if (!Number.isInteger(offset) || offset < 0 || offset > 2 ** 53) {
+      throw new RangeError(`${op}: generator offset must be an integer in [0, 2^53], got ${Number.isFinite(offset) ? offset : String(offset)}`);
+    }
+    return { seed: s, offset };
+  }
+
+  /** @internal Applies a state checked by _parseState (cannot throw). */
+  _commitState(state: { seed: bigint; offset: number }): void {
+    this._seedWith('setState', state.seed);
+    this._offset = state.offset;
   }
 
   /** @internal Reserves n counters and returns the first. */

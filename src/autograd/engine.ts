@@ -4,6 +4,7 @@ import { withGradMode } from './grad-mode';
 import { onesLike, zerosLike } from '../ops/creation';
 import { Storage, Tensor } from '../tensor';
 import { sameShape, shapeStr } from '../shape';
+import { anomalyEnabled, checkBackwardGradients } from './anomaly';
 
 interface RunOptions {
   retainGraph: boolean;
@@ -133,6 +134,7 @@ export function runBackward(roots: Tensor[], rootGrads: Tensor[], opts: RunOptio
       const since = Storage.nextId();
       const grads = node.backward(node.ctx, g);
       if (!Array.isArray(grads)) throw new TypeError(`${node.name}: backward must return an array of gradients`);
+      if (anomalyEnabled) checkBackwardGradients(capture ? 'grad' : 'backward', node, grads);
       owned.adopt(grads, g, since, node.user);
       node.edges.forEach((edge: Edge, i) => {
         if (!edge) return;

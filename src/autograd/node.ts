@@ -3,6 +3,7 @@ import { isGradEnabled, setGradMode } from './grad-mode';
 import { Tensor } from '../tensor';
 import { shapeStr } from '../shape';
 import { activeTracer } from './trace';
+import { anomalyEnabled, recordForwardStack } from './anomaly';
 
 let nextSeq = 0;
 
@@ -134,6 +135,7 @@ export function applyOp<A extends unknown[]>(name: string, def: OpDefinition<A>,
   }
   out._node = new Node(name, edges, shapes, ctx, def.backward);
   out._node.user = user;
+  if (anomalyEnabled) recordForwardStack(out._node);
   out._rg = true;
   return out;
 }

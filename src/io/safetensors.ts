@@ -418,6 +418,8 @@ function readTensor(fd: number, file: string, e: InEntry, dataStart: number): Te
  */
 export function loadWithMetadata(file: string): LoadResult {
   const source = checkPath('io.load', file);
+  // stat before open: opening a FIFO would block until a writer appears.
+  if (!fs.statSync(source).isFile()) throw new SafetensorsFormatError(source, 'not a regular file');
   const fd = fs.openSync(source, 'r');
   try {
     const stat = fs.fstatSync(fd);

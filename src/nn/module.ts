@@ -249,7 +249,17 @@ export class Module {
    * Nothing is copied when any check fails.
    */
   loadStateDict(stateDict: StateDict | Map<string, Tensor>, opts: LoadStateDictOptions = {}): LoadStateDictResult {
-    const strict = opts.strict ?? true;
+    const load = this._prepareLoad(stateDict, opts);
+    load.commit();
+    return load.result;
+  }
+
+  /**
+   * @internal Checks a state dict against this module without changing anything; `commit()` then
+   * copies it in and cannot fail (loadCheckpoint checks everything before committing anything).
+   */
+  _prepareLoad(stateDict: StateDict | Map<string, Tensor>, opts: LoadStateDictOptions | null = {}): { commit: () => void; result: LoadStateDictResult } {
+    const strict = opts?.strict ?? true;
     if (typeof strict !== 'boolean') throw new TypeError('loadStateDict: strict must be a boolean');
     let entries: [string, unknown][];
     if (stateDict instanceof Map) entries = [...stateDict.entries()];
@@ -277,6 +287,8 @@ export class Module {
         mismatches.push(`size mismatch for '${k}': the state dict has shape ${shapeStr(src._shape)}, the model has ${shapeStr(target._shape)}`);
       } else if (src.dtype !== target.dtype) {
         mismatches.push(`dtype mismatch for '${k}': the state dict has ${src.dtype}, the model has ${target.dtype} (convert the model with to('${src.dtype}') or the tensor with to('${target.dtype}'))`);
+      } else if (target._strides.some((st, d) => st === 0 && target._shape[d] > 1)) {
+        mismatches.push(`'${k}' of the model is an expanded view (stride 0), which cannot be written in place`);
       } else {
         copies.push([target, src]);
       }
@@ -290,10 +302,14 @@ export class Module {
       const Err = typeErrors.length ? TypeError : RangeError;
       throw new Err(`loadStateDict: error(s) loading the state dict into ${moduleName(this)} (nothing was loaded):\n  ${problems.join('\n  ')}`);
     }
-    noGrad(() => {
-      for (const [target, src] of copies) target.copy_(src);
-    });
-    return { missingKeys, unexpectedKeys };
+    // A source that shares storage with a target (e.g. a swap of two weights) is read before any write.
+    const targets = new Set(copies.map(([t]) => t._st));
+    const sources = noGrad(() => copies.map(([, src]) => (targets.has(src._st) ? src.clone() : src)));
+    const commit = () =>
+      noGrad(() => {
+        copies.forEach(([target], i) => target.copy_(sources[i]));
+      });
+    return { commit, result: { missingKeys, unexpectedKeys } };
   }
 
   /**

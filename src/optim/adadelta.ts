@@ -1,7 +1,7 @@
 // Adadelta: step sizes from running averages of squared gradients and squared updates.
 import { OptimKind } from '../native';
 import { Tensor } from '../tensor';
-import { check, fusedStep, nextStep, Optimizer, ParamGroup, ParamsInput, ParamState, stateBuffer, stateTensor } from './optimizer';
+import { check, fusedStep, nextStep, Optimizer, ParamGroup, ParamsInput, ParamState, stateBuffer, stateTensor, StateSpec } from './optimizer';
 
 export interface AdadeltaOptions {
   lr?: number;
@@ -22,6 +22,10 @@ export class Adadelta extends Optimizer<AdadeltaConfig> {
     });
   }
 
+  protected override _stateSpec(): StateSpec {
+    return { required: { step: 'count', squareAvg: 'nonNegative', accDelta: 'nonNegative' } };
+  }
+
   protected _initState(p: Tensor): ParamState {
     return { step: 0, squareAvg: stateBuffer(p), accDelta: stateBuffer(p) };
   }
@@ -30,6 +34,6 @@ export class Adadelta extends Optimizer<AdadeltaConfig> {
     nextStep('Adadelta', state);
     const sq = stateTensor('Adadelta', state, 'squareAvg');
     const acc = stateTensor('Adadelta', state, 'accDelta');
-    fusedStep(OptimKind.Adadelta, p, grad, [sq, acc, null], [g.lr, g.rho, g.eps, g.weightDecay, +g.maximize]);
+    fusedStep(this._name, OptimKind.Adadelta, p, grad, [sq, acc, null], [g.lr, g.rho, g.eps, g.weightDecay, +g.maximize]);
   }
 }

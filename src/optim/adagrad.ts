@@ -1,7 +1,7 @@
 // Adagrad: per-element learning rates from the running sum of squared gradients.
 import { OptimKind } from '../native';
 import { Tensor } from '../tensor';
-import { check, fusedStep, nextStep, Optimizer, ParamGroup, ParamsInput, ParamState, stateBuffer, stateTensor } from './optimizer';
+import { check, fusedStep, nextStep, Optimizer, ParamGroup, ParamsInput, ParamState, stateBuffer, stateTensor, StateSpec } from './optimizer';
 
 export interface AdagradOptions {
   lr?: number;
@@ -29,6 +29,11 @@ export class Adagrad extends Optimizer<AdagradConfig> {
     for (const p of group.params) this.state.set(p, this._initState(p, group));
   }
 
+  protected override readonly _statePerParameter = true;
+  protected override _stateSpec(): StateSpec {
+    return { required: { step: 'count', sum: 'nonNegative' } };
+  }
+
   protected _initState(p: Tensor, g: ParamGroup<AdagradConfig>): ParamState {
     return { step: 0, sum: stateBuffer(p, g.initialAccumulatorValue) };
   }
@@ -37,6 +42,6 @@ export class Adagrad extends Optimizer<AdagradConfig> {
     const sum = stateTensor('Adagrad', state, 'sum');
     const step = nextStep('Adagrad', state);
     const clr = g.lr / (1 + (step - 1) * g.lrDecay);
-    fusedStep(OptimKind.Adagrad, p, grad, [sum, null, null], [clr, g.weightDecay, g.eps, +g.maximize]);
+    fusedStep(this._name, OptimKind.Adagrad, p, grad, [sum, null, null], [clr, g.weightDecay, g.eps, +g.maximize]);
   }
 }

@@ -1,7 +1,7 @@
 // Adam (L2 weight decay added to the gradient) and AdamW (decoupled weight decay), with AMSGrad.
 import { OptimKind } from '../native';
 import { Tensor } from '../tensor';
-import { check, fusedStep, nextStep, Optimizer, ParamGroup, ParamsInput, ParamState, stateBuffer, stateTensor } from './optimizer';
+import { check, fusedStep, nextStep, Optimizer, ParamGroup, ParamsInput, ParamState, stateBuffer, stateTensor, StateSpec } from './optimizer';
 
 export interface AdamOptions {
   lr?: number;
@@ -24,6 +24,10 @@ const spec = {
 abstract class AdamBase extends Optimizer<AdamConfig> {
   protected abstract readonly _decoupled: boolean;
 
+  protected override _stateSpec(): StateSpec {
+    return { required: { step: 'count', expAvg: 'tensor', expAvgSq: 'nonNegative' }, optional: { maxExpAvgSq: 'nonNegative' } };
+  }
+
   protected _initState(p: Tensor, g: ParamGroup<AdamConfig>): ParamState {
     const s: ParamState = { step: 0, expAvg: stateBuffer(p), expAvgSq: stateBuffer(p) };
     if (g.amsgrad) s.maxExpAvgSq = stateBuffer(p);
@@ -39,7 +43,7 @@ abstract class AdamBase extends Optimizer<AdamConfig> {
     const [beta1, beta2] = g.betas;
     const stepSize = g.lr / (1 - beta1 ** step);
     const bc2Sqrt = Math.sqrt(1 - beta2 ** step);
-    fusedStep(OptimKind.Adam, p, grad, [m, v, vmax], [
+    fusedStep(this._name, OptimKind.Adam, p, grad, [m, v, vmax], [
       g.lr, beta1, beta2, g.eps, g.weightDecay, +g.amsgrad, +g.maximize, +this._decoupled, stepSize, bc2Sqrt,
     ]);
   }

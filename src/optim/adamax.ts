@@ -1,7 +1,7 @@
 // Adamax: Adam with the infinity norm in place of the second moment.
 import { OptimKind } from '../native';
 import { Tensor } from '../tensor';
-import { check, fusedStep, nextStep, Optimizer, ParamGroup, ParamsInput, ParamState, stateBuffer, stateTensor } from './optimizer';
+import { check, fusedStep, nextStep, Optimizer, ParamGroup, ParamsInput, ParamState, stateBuffer, stateTensor, StateSpec } from './optimizer';
 
 export interface AdamaxOptions {
   lr?: number;
@@ -22,6 +22,10 @@ export class Adamax extends Optimizer<AdamaxConfig> {
     });
   }
 
+  protected override _stateSpec(): StateSpec {
+    return { required: { step: 'count', expAvg: 'tensor', expInf: 'nonNegative' } };
+  }
+
   protected _initState(p: Tensor): ParamState {
     return { step: 0, expAvg: stateBuffer(p), expInf: stateBuffer(p) };
   }
@@ -30,7 +34,7 @@ export class Adamax extends Optimizer<AdamaxConfig> {
     const step = nextStep('Adamax', state);
     const [beta1, beta2] = g.betas;
     const clr = g.lr / (1 - beta1 ** step);
-    fusedStep(OptimKind.Adamax, p, grad, [stateTensor('Adamax', state, 'expAvg'), stateTensor('Adamax', state, 'expInf'), null], [
+    fusedStep(this._name, OptimKind.Adamax, p, grad, [stateTensor('Adamax', state, 'expAvg'), stateTensor('Adamax', state, 'expInf'), null], [
       beta1, beta2, g.eps, g.weightDecay, +g.maximize, clr,
     ]);
   }

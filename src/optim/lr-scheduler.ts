@@ -35,6 +35,74 @@ function checkOptimizer(owner: string, o: unknown): Optimizer {
   return o;
 }
 
+// The range of every field a scheduler's state dict holds, checked before a load writes anything.
+type FieldCheck = (owner: string, key: string, v: unknown, groups: number) => void;
+const int = (lo: number): FieldCheck => (owner, key, v) => {
+  if (checkInt(owner, key, v, lo) > Number.MAX_SAFE_INTEGER) throw new RangeError(`${owner}: ${key} must be at most 2^53 - 1, got ${v}`);
+};
+const nonNegative: FieldCheck = (owner, key, v) => void checkNumber(owner, key, v, 0);
+const oneOf = (...values: string[]): FieldCheck => (owner, key, v) => {
+  if (!values.includes(v as string)) throw new TypeError(`${owner}: ${key} must be ${values.map((x) => `'${x}'`).join(' or ')}, got ${describe(v)}`);
+};
+const perGroup = (lo: number): FieldCheck => (owner, key, v, groups) => {
+  const a = v as unknown[];
+  if (a.length !== groups) throw new RangeError(`${owner}: ${key} must have one value per parameter group (${groups}), got ${a.length}`);
+  a.forEach((x, i) => checkNumber(owner, `${key}[${i}]`, x, lo));
+};
+const FIELDS: Record<string, FieldCheck> = {
+  lastEpoch: int(-1),
+  _stepCount: int(0),
+  baseLrs: perGroup(0),
+  _lastLr: perGroup(0),
+  stepSize: int(1),
+  gamma: nonNegative,
+  milestones: (owner, key, v, groups) => (v as unknown[]).forEach((m, i) => int(0)(owner, `${key}[${i}]`, m, groups)),
+  decayRate: nonNegative,
+  tMax: int(1),
+  etaMin: nonNegative,
+  startFactor: (owner, key, v) => void checkNumber(owner, key, v, 0, true, 1),
+  endFactor: (owner, key, v) => void checkNumber(owner, key, v, 0, false, 1),
+  totalIters: int(1),
+  mode: oneOf('min', 'max'),
+  factor: (owner, key, v) => void checkNumber(owner, key, v, 0, false, 1, true),
+  patience: int(0),
+  threshold: nonNegative,
+  thresholdMode: oneOf('rel', 'abs'),
+  cooldown: int(0),
+  minLrs: perGroup(0),
+  eps: nonNegative,
+  best: (owner, key, v) => {
+    if (Number.isNaN(v)) throw new TypeError(`${owner}: ${key} must be a number (or +-Infinity), got NaN`);
+  },
+  numBadEpochs: int(0),
+  cooldownCounter: int(0),
+};
+
+/**
+ * Checks a scheduler state dict against the scheduler's own fields (same type, and each field's
+ * range) and returns the function that writes it; entries it lacks keep their values, as in PyTorch.
+ */
+function prepareLoad(
+  owner: string, target: object, sd: unknown, exclude: string[], groups: number, overrides: Record<string, FieldCheck> = {},
+): () => void {
+  if (sd === null || typeof sd !== 'object' || Array.isArray(sd)) throw new TypeError(`${owner}: expected an object from stateDict(), got ${describe(sd)}`);
+  const mine = target as Record<string, unknown>;
+  const updates: [string, unknown][] = [];
+  for (const [k, v] of Object.entries(sd)) {
+    if (!Object.hasOwn(mine, k) || exclude.includes(k)) throw new TypeError(`${owner}: unknown entry '${k.length > 40 ? `${k.slice(0, 40)}...` : k}'`);
+    const cur = mine[k];
+    if (typeof cur !== typeof v || Array.isArray(cur) !== Array.isArray(v) || v === null) {
+      throw new TypeError(`${owner}: entry '${k}' should be ${Array.isArray(cur) ? 'an array' : typeof cur}, got ${describe(v)}`);
+    }
+    const check = overrides[k] ?? FIELDS[k];
+    if (check) check(owner, k, v, groups);
+    updates.push([k, Array.isArray(v) ? v.slice() : v]);
+  }
+  return () => {
+    for (const [k, v] of updates) mine[k] = v;
+  };
+}
+
 /** Base of the epoch-indexed schedulers: `step()` advances `lastEpoch` and sets every group's `lr`. */
 export abstract class LRScheduler {
   readonly optimizer: Optimizer;
@@ -101,18 +169,12 @@ export abstract class LRScheduler {
   }
 
   loadStateDict(sd: Record<string, unknown>): void {
-    if (sd === null || typeof sd !== 'object') throw new TypeError(`${this._name}.loadStateDict: expected an object from stateDict()`);
-    const mine = this as unknown as Record<string, unknown>;
-    for (const [k, v] of Object.entries(sd)) {
-      if (!(k in mine) || k === 'optimizer' || k === '_name' || k === 'lrLambdas') {
-        throw new TypeError(`${this._name}.loadStateDict: unknown entry '${k}'`);
-      }
-      const cur = mine[k];
-      if (typeof cur !== typeof v || Array.isArray(cur) !== Array.isArray(v)) {
-        throw new TypeError(`${this._name}.loadStateDict: entry '${k}' should be ${Array.isArray(cur) ? 'an array' : typeof cur}, got ${describe(v)}`);
-      }
-      mine[k] = Array.isArray(v) ? v.slice() : v;
-    }
+    this._prepareLoad(sd)();
+  }
+
+  /** @internal Checks every entry (type and range) without changing anything; returns the commit. */
+  _prepareLoad(sd: Record<string, unknown>): () => void {
+    return prepareLoad(`${this._name}.loadStateDict`, this, sd, ['optimizer', '_name', 'lrLambdas'], this._groups().length);
   }
 }
 
@@ -372,14 +434,11 @@ export class ReduceLROnPlateau {
   }
 
   loadStateDict(sd: Record<string, unknown>): void {
-    if (sd === null || typeof sd !== 'object') throw new TypeError('ReduceLROnPlateau.loadStateDict: expected an object from stateDict()');
-    const mine = this as unknown as Record<string, unknown>;
-    for (const [k, v] of Object.entries(sd)) {
-      if (!(k in mine) || k === 'optimizer') throw new TypeError(`ReduceLROnPlateau.loadStateDict: unknown entry '${k}'`);
-      if (typeof mine[k] !== typeof v || Array.isArray(mine[k]) !== Array.isArray(v)) {
-        throw new TypeError(`ReduceLROnPlateau.loadStateDict: entry '${k}' should be ${Array.isArray(mine[k]) ? 'an array' : typeof mine[k]}, got ${describe(v)}`);
-      }
-      mine[k] = Array.isArray(v) ? v.slice() : v;
-    }
+    this._prepareLoad(sd)();
+  }
+
+  /** @internal Checks every entry (type and range) without changing anything; returns the commit. */
+  _prepareLoad(sd: Record<string, unknown>): () => void {
+    return prepareLoad('ReduceLROnPlateau.loadStateDict', this, sd, ['optimizer'], this._groups().length, { lastEpoch: int(0) });
   }
 }

@@ -1,7 +1,7 @@
 // NAdam: Adam with Nesterov momentum and a momentum schedule (Dozat 2016), as PyTorch 1.13 does it.
 import { OptimKind } from '../native';
 import { Tensor } from '../tensor';
-import { check, fusedStep, nextStep, Optimizer, ParamGroup, ParamsInput, ParamState, stateBuffer, stateNumber, stateTensor } from './optimizer';
+import { check, fusedStep, nextStep, Optimizer, ParamGroup, ParamsInput, ParamState, stateBuffer, stateNumber, stateTensor, StateSpec } from './optimizer';
 
 export interface NAdamOptions {
   lr?: number;
@@ -25,6 +25,10 @@ export class NAdam extends Optimizer<NAdamConfig> {
     });
   }
 
+  protected override _stateSpec(): StateSpec {
+    return { required: { step: 'count', muProduct: 'unit', expAvg: 'tensor', expAvgSq: 'nonNegative' } };
+  }
+
   protected _initState(p: Tensor): ParamState {
     return { step: 0, muProduct: 1, expAvg: stateBuffer(p), expAvgSq: stateBuffer(p) };
   }
@@ -40,7 +44,7 @@ export class NAdam extends Optimizer<NAdamConfig> {
     const muProductNext = f(f(muProduct * f(mu)) * f(muNext));
     state.muProduct = muProduct;
     const bc2 = 1 - beta2 ** step;
-    fusedStep(OptimKind.Nadam, p, grad, [stateTensor('NAdam', state, 'expAvg'), stateTensor('NAdam', state, 'expAvgSq'), null], [
+    fusedStep(this._name, OptimKind.Nadam, p, grad, [stateTensor('NAdam', state, 'expAvg'), stateTensor('NAdam', state, 'expAvgSq'), null], [
       beta1, beta2, g.eps, g.weightDecay, +g.maximize, bc2, (-g.lr * (1 - mu)) / (1 - muProduct), (-g.lr * muNext) / (1 - muProductNext),
     ]);
   }

@@ -22,6 +22,12 @@ export type ParamGroup<O> = O & { params: Tensor[]; initialLr?: number };
 
 export type StateValue = number | Tensor;
 export type ParamState = Record<string, StateValue>;
+/** The kinds of per-parameter state entry a state dict may hold (see Optimizer._stateSpec). */
+export type StateKind = 'count' | 'unit' | 'tensor' | 'nonNegative';
+export interface StateSpec {
+  required: Record<string, StateKind>;
+  optional?: Record<string, StateKind>;
+}
 
 /** `{state: {[paramIndex]: {...}}, paramGroups: [{...options, params: [paramIndex, ...]}]}` */
 export interface OptimizerStateDict {
@@ -197,6 +203,14 @@ export abstract class Optimizer<O extends { lr: number } = { lr: number } & Reco
 
   /** Restores options and state saved by `stateDict()` (from an optimizer over tensors of the same shapes). */
   loadStateDict(sd: OptimizerStateDict): void {
+    this._prepareLoad(sd)();
+  }
+
+  /**
+   * @internal Checks a state dict completely (groups, options, every state entry's type, shape,
+   * dtype and range) without changing anything, and returns the commit, which cannot fail.
+   */
+  _prepareLoad(sd: OptimizerStateDict): () => void {
     const name = `${this._name}.loadStateDict`;
     if (sd === null || typeof sd !== 'object' || !Array.isArray(sd.paramGroups) || sd.state === null || typeof sd.state !== 'object') {
       throw new TypeError(`${name}: expected {state, paramGroups} as returned by stateDict()`);
@@ -214,7 +228,9 @@ export abstract class Optimizer<O extends { lr: number } = { lr: number } & Reco
         throw new RangeError(`${name}: parameter group ${gi} has ${saved.params.length} parameters in the state dict, ${mine.params.length} here`);
       }
       saved.params.forEach((idx, j) => {
-        if (!Number.isInteger(idx) || idx < 0 || byIndex.has(idx)) throw new RangeError(`${name}: bad or repeated parameter index ${describe(idx)} in group ${gi}`);
+        if (!Number.isSafeInteger(idx) || idx < 0 || byIndex.has(idx)) {
+          throw new RangeError(`${name}: bad or repeated parameter index ${typeof idx === 'number' ? idx : `(a ${typeof idx})`} in group ${gi}`);
+        }
         byIndex.set(idx, mine.params[j]);
       });
       const full: Record<string, unknown> = { ...mine };
@@ -224,40 +240,90 @@ export abstract class Optimizer<O extends { lr: number } = { lr: number } & Reco
         full[k] = Array.isArray(v) ? [...v] : v;
       }
       this._checkOptions(full, name);
-      if (full.initialLr !== undefined) num(name, 'initialLr', full.initialLr);
+      if (full.initialLr !== undefined) learningRate(name, 'initialLr', full.initialLr);
       full.params = mine.params;
       return full as ParamGroup<O>;
     });
     const state = new Map<Tensor, ParamState>();
     for (const [key, saved] of Object.entries(sd.state)) {
-      const p = byIndex.get(Number(key));
-      if (p === undefined) throw new RangeError(`${name}: state for parameter index ${key}, which no group lists`);
-      if (saved === null || typeof saved !== 'object') throw new TypeError(`${name}: state of parameter ${key} must be an object`);
-      const s: ParamState = {};
-      for (const [k, v] of Object.entries(saved)) {
-        if (v instanceof Tensor) {
-          if (!sameShape(v._shape, p._shape)) {
-            throw new RangeError(`${name}: state '${k}' of parameter ${key} has shape ${shapeStr(v._shape)}, the parameter ${shapeStr(p._shape)}`);
-          }
-          if (!isFloat(v.dtype)) throw new TypeError(`${name}: state '${k}' of parameter ${key} is ${v.dtype}, expected a float tensor`);
-          const t = Tensor._empty(p._shape, p.dtype);
-          noGrad(() => copyInto(t, v));
-          s[k] = t;
-        } else if (typeof v === 'number') {
-          s[k] = v;
-        } else {
-          throw new TypeError(`${name}: state '${k}' of parameter ${key} must be a number or a Tensor, got ${describe(v)}`);
-        }
-      }
-      this._checkState(s, p, key, name);
-      state.set(p, s);
+      const p = /^(0|[1-9][0-9]{0,15})$/.test(key) ? byIndex.get(Number(key)) : undefined;
+      if (p === undefined) throw new RangeError(`${name}: state for parameter index '${key.length > 20 ? `${key.slice(0, 20)}...` : key}', which no group lists`);
+      if (saved === null || typeof saved !== 'object' || Array.isArray(saved)) throw new TypeError(`${name}: state of parameter ${key} must be an object`);
+      const group = groups.find((g) => g.params.includes(p))!;
+      state.set(p, this._loadParamState(name, key, saved, p, group));
     }
-    groups.forEach((g, i) => {
-      this.paramGroups[i] = g;
-    });
-    this.state.clear();
-    for (const [p, s] of state) this.state.set(p, s);
+    if (this._statePerParameter) {
+      byIndex.forEach((p, i) => {
+        if (!state.has(p)) throw new RangeError(`${name}: the state dict has no state for parameter ${i}, which ${this._name} keeps for every parameter`);
+      });
+    }
+    return () => {
+      groups.forEach((g, i) => {
+        this.paramGroups[i] = g;
+      });
+      this.state.clear();
+      for (const [p, s] of state) this.state.set(p, s);
+    };
   }
+
+  /** Checks one parameter's saved state against `_stateSpec` and copies its tensors (as the parameter's dtype). */
+  private _loadParamState(name: string, key: string, saved: Record<string, unknown>, p: Tensor, group: ParamGroup<O>): ParamState {
+    const { required, optional = {} } = this._stateSpec(group);
+    const spec: Record<string, StateKind | undefined> = { ...optional, ...required };
+    const s: ParamState = {};
+    const where = (k: string) => `state '${k}' of parameter ${key}`;
+    for (const [k, v] of Object.entries(saved)) {
+      const kind = Object.hasOwn(spec, k) ? spec[k] : undefined;
+      if (kind === undefined) {
+        const known = Object.keys(spec);
+        throw new TypeError(`${name}: unknown ${where(k)} (${this._name} keeps ${known.length ? known.map((x) => `'${x}'`).join(', ') : 'no state'})`);
+      }
+      if (kind === 'count') {
+        if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0) {
+          throw new TypeError(`${name}: ${where(k)} must be a non-negative integer, got ${typeof v === 'number' ? v : `a ${v === null ? 'null' : typeof v}`}`);
+        }
+        s[k] = v;
+      } else if (kind === 'unit') {
+        if (typeof v !== 'number' || !(v >= 0 && v <= 1)) {
+          throw new TypeError(`${name}: ${where(k)} must be a number in [0, 1], got ${typeof v === 'number' ? v : `a ${v === null ? 'null' : typeof v}`}`);
+        }
+        s[k] = v;
+      } else {
+        if (!(v instanceof Tensor)) throw new TypeError(`${name}: ${where(k)} must be a Tensor, got ${v === null ? 'null' : `a ${typeof v}`}`);
+        if (!sameShape(v._shape, p._shape)) {
+          throw new RangeError(`${name}: ${where(k)} has shape ${shapeStr(v._shape)}, the parameter ${shapeStr(p._shape)}`);
+        }
+        if (!isFloat(v.dtype)) throw new TypeError(`${name}: ${where(k)} is ${v.dtype}, expected a float tensor`);
+        const t = Tensor._empty(p._shape, p.dtype);
+        noGrad(() => copyInto(t, v));
+        if (kind === 'nonNegative') {
+          const d = t._st.data;
+          for (let i = 0; i < t.size; i++) {
+            if (!(d[i] >= 0)) throw new RangeError(`${name}: ${where(k)} must be >= 0 everywhere (it is a running average of squares), element ${i} is ${d[i]}`);
+          }
+        }
+        s[k] = t;
+      }
+    }
+    for (const k of Object.keys(required)) {
+      if (!(k in s)) {
+        throw new RangeError(`${name}: ${where(k)} is missing (the state dict's parameter ${key} has ${Object.keys(s).map((x) => `'${x}'`).join(', ') || 'no entries'})`);
+      }
+    }
+    return s;
+  }
+
+  /**
+   * The per-parameter state entries a loaded state may hold: 'count' (a step count), 'unit' (a
+   * number in [0, 1], e.g. NAdam's product of momentum factors, which underflows to 0), 'tensor'
+   * (shaped like the parameter) or 'nonNegative' (such a tensor, >= 0);
+   * required ones are those `_update` reads, optional ones those it creates when missing.
+   */
+  protected _stateSpec(_group: ParamGroup<O>): StateSpec {
+    return { required: { step: 'count' } };
+  }
+  /** Adagrad creates every parameter's state up front, so a loaded state must have each one. */
+  protected readonly _statePerParameter: boolean = false;
 
   /** @internal */
   _checkOptions(opts: Record<string, unknown>, owner = this._name): void {
@@ -271,15 +337,6 @@ export abstract class Optimizer<O extends { lr: number } = { lr: number } & Reco
   protected _groupAdded(_group: ParamGroup<O>): void {}
   protected abstract _initState(p: Tensor, group: ParamGroup<O>): ParamState;
   protected abstract _update(p: Tensor, grad: Tensor, state: ParamState, group: ParamGroup<O>): void;
-
-  /** Checks a loaded state has the entries `_update` needs for the group's options. */
-  protected _checkState(s: ParamState, _p: Tensor, key: string, owner: string): void {
-    for (const [k, v] of Object.entries(s)) {
-      if (k === 'step' && (typeof v !== 'number' || !Number.isInteger(v) || v < 0)) {
-        throw new TypeError(`${owner}: state 'step' of parameter ${key} must be a non-negative integer`);
-      }
-    }
-  }
 }
 
 /** A state buffer: a new zero-filled contiguous tensor shaped like the parameter. */
@@ -315,7 +372,13 @@ const hpCache: Float64Array[] = [];
  * One native call: reads `grad`, updates `p` and the state tensors in place, bumps p's version.
  * Handles a non-contiguous gradient (copied) or parameter (updated through a contiguous copy).
  */
-export function fusedStep(kind: OptimKind, p: Tensor, grad: Tensor, states: (Tensor | null)[], hp: readonly number[]): void {
+export function fusedStep(owner: string, kind: OptimKind, p: Tensor, grad: Tensor, states: (Tensor | null)[], hp: readonly number[]): void {
+  for (let i = 0; i < hp.length; i++) {
+    // Finite options can still overflow (lr / (1 - beta1^t) with a huge lr): name the optimizer, not the kernel.
+    if (!Number.isFinite(hp[i])) {
+      throw new RangeError(`${owner}.step: the options give a non-finite update coefficient (${hp[i]}, from lr and the other options of this group); use a smaller lr`);
+    }
+  }
   let g = grad;
   if (!g.isContiguous() || g._st === p._st) g = noGrad(() => g.clone());
   const target = p.isContiguous() ? p : Tensor._empty(p._shape, p.dtype);

@@ -1,7 +1,7 @@
 // RMSprop, optionally centered and with momentum.
 import { OptimKind } from '../native';
 import { Tensor } from '../tensor';
-import { check, fusedStep, nextStep, Optimizer, ParamGroup, ParamsInput, ParamState, stateBuffer, stateTensor } from './optimizer';
+import { check, fusedStep, nextStep, Optimizer, ParamGroup, ParamsInput, ParamState, stateBuffer, stateTensor, StateSpec } from './optimizer';
 
 export interface RMSpropOptions {
   lr?: number;
@@ -26,6 +26,10 @@ export class RMSprop extends Optimizer<RMSpropConfig> {
     });
   }
 
+  protected override _stateSpec(): StateSpec {
+    return { required: { step: 'count', squareAvg: 'nonNegative' }, optional: { gradAvg: 'tensor', momentumBuffer: 'tensor' } };
+  }
+
   protected _initState(p: Tensor): ParamState {
     return { step: 0, squareAvg: stateBuffer(p) };
   }
@@ -36,7 +40,7 @@ export class RMSprop extends Optimizer<RMSpropConfig> {
     // Created when the options first need them (PyTorch creates them with the state).
     const gradAvg = g.centered ? ((state.gradAvg as Tensor | undefined) ?? (state.gradAvg = stateBuffer(p))) : null;
     const buf = g.momentum > 0 ? ((state.momentumBuffer as Tensor | undefined) ?? (state.momentumBuffer = stateBuffer(p))) : null;
-    fusedStep(OptimKind.Rmsprop, p, grad, [sq, gradAvg, buf], [
+    fusedStep(this._name, OptimKind.Rmsprop, p, grad, [sq, gradAvg, buf], [
       g.lr, g.alpha, g.eps, g.weightDecay, g.momentum, +g.centered, +g.maximize,
     ]);
   }

@@ -1,7 +1,7 @@
 // SGD with momentum, dampening, Nesterov momentum and L2 weight decay (PyTorch's rule).
 import { OptimKind } from '../native';
 import { Tensor } from '../tensor';
-import { check, fusedStep, Optimizer, ParamGroup, ParamsInput, ParamState, stateBuffer } from './optimizer';
+import { check, fusedStep, Optimizer, ParamGroup, ParamsInput, ParamState, stateBuffer, StateSpec } from './optimizer';
 
 export interface SGDOptions {
   lr: number;
@@ -33,6 +33,10 @@ export class SGD extends Optimizer<SGDConfig> {
     }
   }
 
+  protected override _stateSpec(): StateSpec {
+    return { required: {}, optional: { momentumBuffer: 'tensor' } };
+  }
+
   protected _initState(): ParamState {
     return {};
   }
@@ -45,7 +49,7 @@ export class SGD extends Optimizer<SGDConfig> {
       fresh = !(b instanceof Tensor);
       buf = b instanceof Tensor ? b : (state.momentumBuffer = stateBuffer(p));
     }
-    fusedStep(OptimKind.Sgd, p, grad, [buf, null, null], [
+    fusedStep(this._name, OptimKind.Sgd, p, grad, [buf, null, null], [
       g.lr, g.weightDecay, g.momentum, g.dampening, +g.nesterov, +g.maximize, +fresh,
     ]);
   }
