@@ -192,6 +192,14 @@ step "npx tapegrad demo (the installed CLI)"
 )
 
 # ---------------------------------------------------------------------------------------------
+step "smoke test on Node 18, 20, 22, 24, the newest Node, Bun and Deno"
+bash "$repo/.ci/runtimes.sh" "$tmp/app" || defer_fail "the smoke test failed on a runtime (table above)"
+
+# ---------------------------------------------------------------------------------------------
+step "platform without a prebuild: the load error, then the build from source it names"
+bash "$repo/.ci/no-prebuild.sh" "$tmp/app" "$nopath" || defer_fail "platform without a prebuild"
+
+# ---------------------------------------------------------------------------------------------
 step "install with --ignore-scripts (pnpm 10, npm allowScripts)"
 # Package managers increasingly skip dependencies' install scripts; the prebuilt must load anyway.
 mkdir "$tmp/app-noscripts"

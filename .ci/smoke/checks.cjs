@@ -8,6 +8,7 @@ const assert = require('node:assert/strict');
 function run(tg) {
   const info = tg.backendInfo();
   if (process.env.SMOKE_EXPECT_PREBUILT === '1') assert.equal(info.prebuilt, true, `backendInfo().prebuilt (${info.addon})`);
+  if (process.env.TAPEGRAD_NUM_THREADS) assert.equal(info.threads, Number(process.env.TAPEGRAD_NUM_THREADS), 'backendInfo().threads');
 
   // Linear regression y = 2x - 1, float64, MSE, SGD with momentum: 20 steps.
   const xs = [-1, -0.5, 0, 0.5, 1, 1.5];
