@@ -21,10 +21,14 @@ export function addonTarget(): AddonTarget {
 }
 
 // node-gyp-build itself only recognises Alpine (/etc/alpine-release); the C library mapped into
-// this process is what decides whether a glibc binary can load, on any musl distribution.
+// this process is what decides whether a glibc binary can load, on any musl distribution. musl's
+// loader and libc are one file: /lib/ld-musl-<arch>.so.1 on Alpine, /usr/lib/<arch>-linux-musl/libc.so
+// on Debian (where the former is a symlink to it).
+export const MUSL_MAPPING = /(\/ld-musl-[^/\s]*|\/libc\.musl-[^/\s]*|-linux-musl\/libc\.so)$/m;
+
 function runningLibc(): string {
   try {
-    return /\/ld-musl-|\/libc\.musl-/.test(fs.readFileSync('/proc/self/maps', 'utf8')) ? 'musl' : 'glibc';
+    return MUSL_MAPPING.test(fs.readFileSync('/proc/self/maps', 'utf8')) ? 'musl' : 'glibc';
   } catch {
     return 'glibc';
   }
@@ -65,7 +69,14 @@ export function buildTools(target: AddonTarget): string {
   }
   if (target.platform === 'darwin') return 'python3 and the Xcode Command Line Tools (`xcode-select --install`)';
   const alpine = target.libc === 'musl' ? ' (on Alpine: `apk add build-base python3`)' : '';
-  return `python3, make and a C++17 compiler: g++ or clang++${alpine}`;
+  return `python3, make and a C++17 compiler, g++ (GCC)${alpine}`;
+}
+
+function runtimeName(): string {
+  const v = process.versions as Record<string, string | undefined>;
+  if (v.bun) return `Bun ${v.bun}`;
+  if (v.deno) return `Deno ${v.deno}`;
+  return `Node ${process.version}`;
 }
 
 /** The error thrown when no addon can be loaded; `detail` says what the lookup or dlopen said. */
@@ -73,7 +84,7 @@ export function noAddonMessage(root: string, target: AddonTarget, detail: string
   const name = `${target.platform}-${target.arch}${target.libc ? ` (${target.libc})` : ''}`;
   const shipped = shippedPrebuilds(root);
   const lines = [
-    `tapegrad: no native addon for ${name}, Node ${process.version}, N-API ${process.versions.napi ?? '?'}.`,
+    `tapegrad: no native addon for ${name}, ${runtimeName()}, N-API ${process.versions.napi ?? '?'}.`,
     `  Prebuilt binaries in this package: ${shipped.length ? shipped.join(', ') : 'none'}.`,
   ];
   if (target.libc === 'musl' && shipped.some((s) => s.startsWith(`linux-${target.arch} (glibc)`))) {
