@@ -200,6 +200,13 @@ step "platform without a prebuild: the load error, then the build from source it
 bash "$repo/.ci/no-prebuild.sh" "$tmp/app" "$nopath" || defer_fail "platform without a prebuild"
 
 # ---------------------------------------------------------------------------------------------
+step "musl: the load error in a real musl process (Bun's musl build)"
+musl_rc=0
+bash "$repo/.ci/musl.sh" "$tmp/app" || musl_rc=$?
+((musl_rc != 2)) || echo "pack-check: THE MUSL CHECK WAS SKIPPED (see above)" >&2
+((musl_rc == 0 || musl_rc == 2)) || defer_fail "the load error in a musl process"
+
+# ---------------------------------------------------------------------------------------------
 step "install with --ignore-scripts (pnpm 10, npm allowScripts)"
 # Package managers increasingly skip dependencies' install scripts; the prebuilt must load anyway.
 mkdir "$tmp/app-noscripts"

@@ -18,6 +18,7 @@ repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 app=$(cd "${1:?usage: runtimes.sh APP_DIR}" && pwd)
 cache=${TAPEGRAD_RUNTIMES_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/tapegrad-runtimes}
 mkdir -p "$cache"
+source "$repo/.ci/npm-binary.sh"
 cp "$repo"/.ci/smoke/{checks.cjs,smoke.cjs,smoke.mjs} "$app/"
 # The N-API version the addon is compiled for (binding.gyp): every runtime must offer at least it.
 napi_needed=$(grep -o 'NAPI_VERSION=[0-9]*' "$repo/binding.gyp" | head -n1 | cut -d= -f2)
@@ -31,38 +32,6 @@ esac
 results=() failures=0
 record() { results+=("$(printf '%-6s %-9s napi %-3s %-5s %s' "$@")"); }
 took() { awk -v a="$1" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1fs", b - a }'; }
-
-# resolve PKG SPEC: the newest published version of PKG matching SPEC (a major, a version or
-# "latest"), else the newest cached one; prints nothing if neither exists.
-resolve() {
-  local pkg=$1 spec=$2 q v
-  case $spec in latest) q=$pkg@latest ;; *.*.*) q=$pkg@$spec ;; *) q=$pkg@^$spec ;; esac
-  v=$(npm view "$q" version --json 2>/dev/null | node -e '
-    let v = [];
-    try { v = [].concat(JSON.parse(require("fs").readFileSync(0, "utf8"))); } catch {}
-    const key = (s) => s.split(".").map(Number);
-    v.sort((a, b) => { const [x, y] = [key(a), key(b)]; return x[0] - y[0] || x[1] - y[1] || x[2] - y[2]; });
-    console.log(v.pop() ?? "");') || v=
-  if [[ -z $v ]]; then
-    local glob=${pkg//\//+}@
-    [[ $spec == latest ]] && glob+='*' || glob+="$spec*"
-    v=$(cd "$cache" && ls -d $glob 2>/dev/null | sed 's/.*@//' | sort -V | tail -n1) || v=
-    [[ -z $v ]] || echo "runtimes: registry unreachable, using the cached $pkg@$v" >&2
-  fi
-  echo "$v"
-}
-
-# fetch PKG VERSION: unpacks the package into the cache (once); prints its directory.
-fetch() {
-  local dir=$cache/${1//\//+}@$2
-  if [[ ! -d $dir ]]; then
-    rm -rf "$dir.tmp" && mkdir -p "$dir.tmp"
-    (cd "$dir.tmp" && npm pack --silent "$1@$2" >/dev/null && tar -xzf ./*.tgz --strip-components=1 && rm -f ./*.tgz) ||
-      { rm -rf "$dir.tmp"; return 1; }
-    mv "$dir.tmp" "$dir"
-  fi
-  echo "$dir"
-}
 
 # smoke NAME VERSION CMD...: runs CMD smoke.cjs and CMD smoke.mjs in the app, with 2 threads.
 smoke() {
