@@ -93,4 +93,11 @@ describe('addon target', () => {
     expect(buildTools({ platform: 'darwin', arch: 'arm64', libc: '' })).toContain('xcode-select --install');
     expect(buildTools({ platform: 'linux', arch: 'x64', libc: 'glibc' })).not.toContain('apk');
   });
+
+  it('the README gives the same build commands as the message', () => {
+    const msg = noAddonMessage(root, { platform: 'linux', arch: 'riscv64', libc: 'glibc' }, '');
+    const command = /^ {4}(npm install-scripts .*)$/m.exec(msg)![1];
+    const readme = fs.readFileSync(path.join(__dirname, '..', 'README.md'), 'utf8');
+    expect(readme).toContain(`\n${command}   # npm 10 or older: npm rebuild tapegrad\n`);
+  });
 });
