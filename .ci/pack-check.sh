@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Package check: build the prebuilt addon, pack the tarball, check its file list, install it into an
 # empty project on a PATH with no compiler, python or make, check that the prebuilt binary loads
-# (CommonJS and ESM), and run the test suite against the installed package.
+# (CommonJS and ESM), run the smoke test on every Node line, Bun and Deno (.ci/runtimes.sh), check the
+# load error on a platform without a prebuild and the build from source it names (.ci/no-prebuild.sh)
+# and in a musl process (.ci/musl.sh), and run the test suite against the installed package.
 #
 # Usage: bash .ci/pack-check.sh [vitest-json-output-file]
 # Run from anywhere; it works in the repository root. Leaves prebuilds/ in place (gitignored).
