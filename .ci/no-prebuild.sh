@@ -35,7 +35,10 @@ expect_error() {
 }
 
 commands='npm install-scripts approve tapegrad && npm rebuild tapegrad'
-shipped=$(cd "$app/node_modules/tapegrad/prebuilds" && ls -d */ | tr -d / | sed 's/^linux-.*/& (glibc)/' | paste -sd, | sed 's/,/, /g')
+# The prebuilds as the message lists them: "<platform>-<arch>", with "(musl)" or "(glibc)" on Linux.
+shipped=$(cd "$app/node_modules/tapegrad/prebuilds" && for f in */*.node; do
+  case $f in linux-*.musl.node) echo "${f%%/*} (musl)" ;; linux-*) echo "${f%%/*} (glibc)" ;; *) echo "${f%%/*}" ;; esac
+done | uniq | paste -sd, | sed 's/,/, /g')
 load='require("tapegrad").tensor([1]).item()'
 
 expect_error "$app" "CommonJS, simulated linux-riscv64 (npm_config_arch)" \

@@ -41,6 +41,18 @@ export function prebuildFitsLibc(file: string, libc: string): boolean {
   return libc === 'musl' ? tags.includes('musl') : !tags.includes('musl');
 }
 
+/**
+ * A prebuild in `root`/prebuilds/<platform>-<arch> made for `target.libc`: node-gyp-build takes musl
+ * only on Alpine, so on another musl system it passes over the musl prebuild that fits.
+ */
+export function libcPrebuild(root: string, target: AddonTarget): string | undefined {
+  const dir = path.join(root, 'prebuilds', `${target.platform}-${target.arch}`);
+  const file = safeReaddir(dir)
+    .filter((f) => f.endsWith('.node') && prebuildFitsLibc(f, target.libc))
+    .sort()[0];
+  return file && path.join(dir, file);
+}
+
 /** The prebuilt binaries under `root`/prebuilds, as "linux-x64 (glibc)", "win32-x64", ... */
 export function shippedPrebuilds(root: string): string[] {
   const out: string[] = [];

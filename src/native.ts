@@ -1,6 +1,6 @@
 // The only file that loads the addon; it also types the native functions.
 import * as path from 'node:path';
-import { addonTarget, noAddonMessage, prebuildFitsLibc } from './addon-target';
+import { addonTarget, libcPrebuild, noAddonMessage, prebuildFitsLibc } from './addon-target';
 
 export type TypedArray = Float32Array | Float64Array | Int32Array;
 
@@ -94,10 +94,12 @@ function load(): { addon: NativeAddon; file: string } {
   } catch (e) {
     throw new Error(noAddonMessage(root, target, `node-gyp-build: ${(e as Error).message}`));
   }
-  // node-gyp-build takes an untagged (glibc) prebuild on a musl system other than Alpine, where it
+  // On a musl system other than Alpine node-gyp-build takes the untagged (glibc) prebuild, which
   // would fail to load with an obscure relocation error.
   if (isPrebuild(file) && !prebuildFitsLibc(file, target.libc)) {
-    throw new Error(noAddonMessage(root, target, `found only ${path.relative(root, file)}, which is not a ${target.libc} build`));
+    const fits = libcPrebuild(root, target);
+    if (!fits) throw new Error(noAddonMessage(root, target, `found only ${path.relative(root, file)}, which is not a ${target.libc} build`));
+    file = fits;
   }
   try {
     return { addon: require(file) as NativeAddon, file };

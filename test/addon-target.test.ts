@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { addonTarget, buildTools, MUSL_MAPPING, noAddonMessage, prebuildFitsLibc, shippedPrebuilds } from '../src/addon-target';
+import { addonTarget, buildTools, libcPrebuild, MUSL_MAPPING, noAddonMessage, prebuildFitsLibc, shippedPrebuilds } from '../src/addon-target';
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'tapegrad-addon-target-'));
 for (const [dir, file] of [
@@ -26,6 +26,14 @@ describe('addon target', () => {
     expect(prebuildFitsLibc('/p/prebuilds/linux-x64/tapegrad.musl.node', 'musl')).toBe(true);
     expect(prebuildFitsLibc('/p/prebuilds/linux-x64/tapegrad.musl.node', 'glibc')).toBe(false);
     expect(prebuildFitsLibc('/p/prebuilds/win32-x64/tapegrad.node', '')).toBe(true);
+  });
+
+  it('finds the prebuild for the C library node-gyp-build passed over', () => {
+    const linux = (libc: string, arch = 'x64') => libcPrebuild(root, { platform: 'linux', arch, libc });
+    expect(linux('musl')).toBe(path.join(root, 'prebuilds', 'linux-x64', 'tapegrad.musl.node'));
+    expect(linux('glibc')).toBe(path.join(root, 'prebuilds', 'linux-x64', 'tapegrad.node'));
+    expect(linux('musl', 'arm64')).toBeUndefined();
+    expect(linux('glibc', 'riscv64')).toBeUndefined();
   });
 
   it('lists the shipped prebuilds by platform and C library', () => {
