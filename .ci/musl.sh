@@ -114,10 +114,13 @@ check_error() {
 }
 maps='console.log(require("fs").readFileSync("/proc/self/maps", "utf8").match(/\S*-linux-musl\/libc\.so|\S*ld-musl-\S*/)?.[0] ?? "?")'
 echo "=== musl: Bun $v (musl), process C library: $(musl_bun -e "$maps")"
-if ! ls "$app/node_modules/tapegrad/prebuilds/linux-x64/" | grep -q '\.musl\.node$'; then
-  echo "- the package has no linux-x64 musl prebuild: the load error"
+error_checks() {
   check_error "require('tapegrad')" -e 'require("tapegrad")'
   check_error "import 'tapegrad'" -e 'await import("tapegrad")'
+}
+if ! ls "$app/node_modules/tapegrad/prebuilds/linux-x64/" | grep -q '\.musl\.node$'; then
+  echo "- the package has no linux-x64 musl prebuild: the load error"
+  error_checks
   ((failures == 0))
   exit
 fi
@@ -145,4 +148,13 @@ musl_bun -e '
   catch (e) { console.log(`- a C++ exception from the addon arrives as ${e.name}: ${e.message}`); process.exit(0); }
   console.error("gemm with a short output did not throw"); process.exit(1);' || failures=$((failures + 1))
 rm -f "$app"/{checks.cjs,smoke.cjs,smoke.mjs}
+
+# Without the musl prebuild (as on arm64 musl), the glibc one is not tried: the explicit error.
+copy=$(mktemp -d "${TMPDIR:-/tmp}/tapegrad-musl.XXXXXX")
+trap 'rm -rf "$copy"' EXIT
+cp -a "$app" "$copy/app"
+rm -f "$copy"/app/node_modules/tapegrad/prebuilds/linux-x64/*.musl.node
+app=$copy/app
+echo "- the musl prebuild deleted from a copy of the install: the load error"
+error_checks
 ((failures == 0))
