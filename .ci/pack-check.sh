@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Package check: build the prebuilt addon, pack the tarball, check its file list, install it into an
 # empty project on a PATH with no compiler, python or make, check that the prebuilt binary loads
-# (CommonJS and ESM), and run the test suite against the installed package.
+# (CommonJS and ESM), run the smoke test on every Node line, Bun and Deno (.ci/runtimes.sh), check the
+# load error on a platform without a prebuild and the build from source it names (.ci/no-prebuild.sh),
+# build the linux-x64 musl prebuild and run it in a musl process (.ci/musl.sh), and run the test
+# suite against the installed package.
 #
 # Usage: bash .ci/pack-check.sh [vitest-json-output-file]
 # Run from anywhere; it works in the repository root. Leaves prebuilds/ in place (gitignored).
@@ -44,6 +47,13 @@ built=(prebuilds/"$plat"/*.node)
 shopt -u nullglob
 ((${#built[@]} == 1)) || fail "expected exactly one prebuilds/$plat/*.node, found: ${built[*]:-none}"
 echo "prebuilt: ${built[0]} ($(stat -c %s "${built[0]}") bytes)"
+if [[ $plat == linux-x64 ]]; then
+  step "prebuild (linux-x64 musl, zig c++)"
+  musl_rc=0
+  bash .ci/musl.sh build || musl_rc=$?
+  ((musl_rc != 2)) || echo "pack-check: NO MUSL PREBUILD: its build was SKIPPED (see above)" >&2
+  ((musl_rc == 0 || musl_rc == 2)) || defer_fail "the linux-x64 musl prebuild did not build"
+fi
 
 # ---------------------------------------------------------------------------------------------
 step "npm pack"
@@ -190,6 +200,21 @@ step "npx tapegrad demo (the installed CLI)"
   ' "$tmp/demo.txt" || fail "demo output"
   head -c 4 tapegrad-digits-loss.svg | grep -q '<svg' || fail "demo wrote no loss-curve SVG"
 )
+
+# ---------------------------------------------------------------------------------------------
+step "smoke test on Node 18, 20, 22, 24, the newest Node, Bun and Deno"
+bash "$repo/.ci/runtimes.sh" "$tmp/app" || defer_fail "the smoke test failed on a runtime (table above)"
+
+# ---------------------------------------------------------------------------------------------
+step "platform without a prebuild: the load error, then the build from source it names"
+bash "$repo/.ci/no-prebuild.sh" "$tmp/app" "$nopath" || defer_fail "platform without a prebuild"
+
+# ---------------------------------------------------------------------------------------------
+step "musl: the package in a real musl process (Bun's musl build)"
+musl_rc=0
+bash "$repo/.ci/musl.sh" check "$tmp/app" || musl_rc=$?
+((musl_rc != 2)) || echo "pack-check: THE MUSL CHECK WAS SKIPPED (see above)" >&2
+((musl_rc == 0 || musl_rc == 2)) || defer_fail "the package in a musl process"
 
 # ---------------------------------------------------------------------------------------------
 step "install with --ignore-scripts (pnpm 10, npm allowScripts)"

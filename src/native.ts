@@ -1,5 +1,6 @@
 // The only file that loads the addon; it also types the native functions.
 import * as path from 'node:path';
+import { addonTarget, libcPrebuild, noAddonMessage, prebuildFitsLibc } from './addon-target';
 
 export type TypedArray = Float32Array | Float64Array | Int32Array;
 
@@ -83,29 +84,32 @@ function load(): { addon: NativeAddon; file: string } {
   if (forced) return { addon: require(path.resolve(forced)) as NativeAddon, file: path.resolve(forced) };
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const gypBuild = require('node-gyp-build') as { (dir: string): unknown; resolve(dir: string): string };
+  const target = addonTarget();
   let file: string;
   try {
     file = gypBuild.resolve(root);
   } catch (e) {
-    const detail = (e as Error).message;
-    throw new Error(
-      `tapegrad: no native addon could be loaded.\n` +
-        `  platform=${process.platform} arch=${process.arch} libc=${libc()} node=${process.version} ` +
-        `napi=${process.versions.napi}\n` +
-        `  searched: ${path.join(root, 'build', 'Release')}, ${path.join(root, 'prebuilds', `${process.platform}-${process.arch}`)}\n` +
-        `  node-gyp-build said: ${detail}\n` +
-        `  To build from source run \`npm rebuild tapegrad\` (needs python3, make and a C++17 compiler).`,
-    );
+    throw new Error(noAddonMessage(root, target, `node-gyp-build: ${(e as Error).message}`));
   }
-  return { addon: require(file) as NativeAddon, file };
+  // On a musl system other than Alpine node-gyp-build takes the untagged (glibc) prebuild, which
+  // would fail to load with an obscure relocation error.
+  if (isPrebuild(file) && !prebuildFitsLibc(file, target.libc)) {
+    const fits = libcPrebuild(root, target);
+    if (!fits) throw new Error(noAddonMessage(root, target, `found only ${path.relative(root, file)}, which is not a ${target.libc} build`));
+    file = fits;
+  }
+  try {
+    return { addon: require(file) as NativeAddon, file };
+  } catch (e) {
+    throw new Error(noAddonMessage(root, target, `loading ${file} failed: ${(e as Error).message}`));
+  }
 }
 
-function libc(): string {
-  const report = process.report?.getReport?.() as { header?: { glibcVersionRuntime?: string } } | undefined;
-  return report?.header?.glibcVersionRuntime ? `glibc ${report.header.glibcVersionRuntime}` : 'unknown';
+function isPrebuild(file: string): boolean {
+  return file.split(path.sep).includes('prebuilds');
 }
 
 const loaded = load();
 export const native: NativeAddon = loaded.addon;
 export const addonFile: string = loaded.file;
-export const prebuilt: boolean = loaded.file.split(path.sep).includes('prebuilds');
+export const prebuilt: boolean = isPrebuild(loaded.file);
