@@ -9,7 +9,8 @@ import type { TypedArray } from '../native';
 import type { DType } from '../dtype';
 import { allocate } from '../alloc';
 import { Storage, Tensor, isTensor } from '../tensor';
-import { contiguousStrides, MAX_DIMS, shapeStr } from '../shape';
+import { contiguousStrides, shapeStr } from '../shape';
+import { MAX_DIMS } from '../validate';
 import { noGrad } from '../autograd/grad-mode';
 
 export interface SaveOptions {

@@ -5,10 +5,11 @@ import { Generator } from '../random';
 import { shapeStr } from '../shape';
 import { zeros } from '../ops/creation';
 import {
-  avgPool2d, AvgPool2dOptions, avgPoolParams, conv2d, IntOrPair, maxPool2d, MaxPool2dOptions, pairArg, poolParams,
+  avgPool2d, AvgPool2dOptions, avgPoolParams, conv2d, IntOrPair, maxPool2d, MaxPool2dOptions, poolParams,
 } from './conv';
 import * as init from './init';
 import { Module, Parameter } from './module';
+import { checkPair, describe } from '../validate';
 
 export interface Conv2dLayerOptions {
   stride?: IntOrPair;
@@ -21,7 +22,7 @@ export interface Conv2dLayerOptions {
 }
 
 function positive(layer: string, v: unknown, what: string): number {
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) throw new RangeError(`${layer}: ${what} must be a positive integer, got ${String(v)}`);
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) throw new RangeError(`${layer}: ${what} must be a positive integer, got ${describe(v)}`);
   return v;
 }
 
@@ -44,15 +45,15 @@ export class Conv2d extends Module {
     const name = 'Conv2d';
     this.inChannels = positive(name, inChannels, 'inChannels');
     this.outChannels = positive(name, outChannels, 'outChannels');
-    this.kernelSize = pairArg(name, kernelSize, 'kernelSize', 1);
-    this.stride = pairArg(name, opts.stride ?? 1, 'stride', 1);
-    this.padding = pairArg(name, opts.padding ?? 0, 'padding', 0);
-    this.dilation = pairArg(name, opts.dilation ?? 1, 'dilation', 1);
+    this.kernelSize = checkPair(name, kernelSize, 'kernelSize', 1);
+    this.stride = checkPair(name, opts.stride ?? 1, 'stride', 1);
+    this.padding = checkPair(name, opts.padding ?? 0, 'padding', 0);
+    this.dilation = checkPair(name, opts.dilation ?? 1, 'dilation', 1);
     this.groups = positive(name, opts.groups ?? 1, 'groups');
     if (inChannels % this.groups !== 0) throw new RangeError(`Conv2d: inChannels (${inChannels}) must be divisible by groups (${this.groups})`);
     if (outChannels % this.groups !== 0) throw new RangeError(`Conv2d: outChannels (${outChannels}) must be divisible by groups (${this.groups})`);
     const dtype = opts.dtype ?? 'float32';
-    if (dtype !== 'float32' && dtype !== 'float64') throw new TypeError(`Conv2d: dtype must be 'float32' or 'float64', got ${String(dtype)}`);
+    if (dtype !== 'float32' && dtype !== 'float64') throw new TypeError(`Conv2d: dtype must be 'float32' or 'float64', got ${describe(dtype)}`);
     this.weight = new Parameter(zeros([outChannels, inChannels / this.groups, ...this.kernelSize], { dtype }));
     this.bias = opts.bias === false ? null : new Parameter(zeros([outChannels], { dtype }));
     this.resetParameters(opts.generator);
@@ -70,7 +71,7 @@ export class Conv2d extends Module {
 
   override forward(x: Tensor): Tensor {
     const me = `Conv2d(${this.inChannels}, ${this.outChannels}, kernelSize=${pairStr(this.kernelSize)})`;
-    if (!(x instanceof Tensor)) throw new TypeError(`${me}: input must be a Tensor, got ${x === null ? 'null' : typeof x}`);
+    if (!(x instanceof Tensor)) throw new TypeError(`${me}: input must be a Tensor, got ${describe(x)}`);
     if (x.ndim !== 3 && x.ndim !== 4) throw new RangeError(`${me}: expected a 3-D [C, H, W] or 4-D [N, C, H, W] input, got shape ${shapeStr(x.shape)}`);
     const c = x.shape[x.ndim - 3];
     if (c !== this.inChannels) throw new RangeError(`${me}: input shape ${shapeStr(x.shape)} has ${c} channels, expected ${this.inChannels}`);
@@ -96,7 +97,7 @@ export class Conv2d extends Module {
 }
 
 function poolForward(layer: string, x: unknown, fn: (x: Tensor) => Tensor): Tensor {
-  if (!(x instanceof Tensor)) throw new TypeError(`${layer}: input must be a Tensor, got ${x === null ? 'null' : typeof x}`);
+  if (!(x instanceof Tensor)) throw new TypeError(`${layer}: input must be a Tensor, got ${describe(x)}`);
   try {
     return fn(x);
   } catch (e) {

@@ -4,6 +4,7 @@ import { isFloat } from '../dtype';
 import { noGrad } from '../autograd/grad-mode';
 import { Generator, resolveGenerator } from '../random';
 import { shapeStr } from '../shape';
+import { checkFinite, checkFloatTensor, describe } from '../validate';
 
 export interface InitOptions {
   generator?: Generator;
@@ -16,16 +17,7 @@ export type Nonlinearity =
 
 export type FanMode = 'fanIn' | 'fanOut' | 'fan_in' | 'fan_out';
 
-function checkTarget(op: string, t: unknown): Tensor {
-  if (!(t instanceof Tensor)) throw new TypeError(`${op}: expected a Tensor, got ${t === null ? 'null' : typeof t}`);
-  if (!isFloat(t.dtype)) throw new TypeError(`${op}: expected a float32 or float64 tensor, got ${t.dtype}`);
-  return t;
-}
 
-function finite(op: string, v: unknown, what: string): number {
-  if (typeof v !== 'number' || !Number.isFinite(v)) throw new TypeError(`${op}: ${what} must be a finite number, got ${String(v)}`);
-  return v;
-}
 
 /** The recommended gain for a nonlinearity (PyTorch's `calculate_gain`). */
 export function calculateGain(nonlinearity: Nonlinearity, param?: number): number {
@@ -41,13 +33,13 @@ export function calculateGain(nonlinearity: Nonlinearity, param?: number): numbe
     case 'relu':
       return Math.SQRT2;
     case 'leakyRelu': case 'leaky_relu': {
-      const slope = param === undefined ? 0.01 : finite('calculateGain', param, 'negative slope');
+      const slope = param === undefined ? 0.01 : checkFinite('calculateGain', param, 'negative slope');
       return Math.sqrt(2 / (1 + slope * slope));
     }
     case 'selu':
       return 3 / 4;
     default:
-      throw new RangeError(`calculateGain: unsupported nonlinearity ${JSON.stringify(nonlinearity)}`);
+      throw new RangeError(`calculateGain: unsupported nonlinearity ${describe(nonlinearity)}`);
   }
 }
 
@@ -73,24 +65,24 @@ function fill(op: string, t: Tensor, draw: (buf: Tensor, g: Generator) => void, 
 
 /** Fills `t` in place with values uniform in [a, b). */
 export function uniform_(t: Tensor, a = 0, b = 1, opts: InitOptions = {}): Tensor {
-  checkTarget('uniform_', t);
-  const lo = finite('uniform_', a, 'a');
-  const hi = finite('uniform_', b, 'b');
+  checkFloatTensor('uniform_', t, 'tensor');
+  const lo = checkFinite('uniform_', a, 'a');
+  const hi = checkFinite('uniform_', b, 'b');
   if (hi < lo) throw new RangeError(`uniform_: a (${lo}) must not exceed b (${hi})`);
   return fill('uniform_', t, (buf, g) => g._uniform(buf._st.data, lo, hi), opts);
 }
 
 /** Fills `t` in place with normal values of the given mean and standard deviation. */
 export function normal_(t: Tensor, mean = 0, std = 1, opts: InitOptions = {}): Tensor {
-  checkTarget('normal_', t);
-  const m = finite('normal_', mean, 'mean');
-  const s = finite('normal_', std, 'std');
+  checkFloatTensor('normal_', t, 'tensor');
+  const m = checkFinite('normal_', mean, 'mean');
+  const s = checkFinite('normal_', std, 'std');
   if (s < 0) throw new RangeError(`normal_: std must be non-negative, got ${s}`);
   return fill('normal_', t, (buf, g) => g._normal(buf._st.data, m, s), opts);
 }
 
 export function constant_(t: Tensor, val: number): Tensor {
-  checkTarget('constant_', t);
+  checkFloatTensor('constant_', t, 'tensor');
   if (typeof val !== 'number') throw new TypeError(`constant_: val must be a number, got ${typeof val}`);
   return noGrad(() => t.fill_(val));
 }
@@ -104,17 +96,17 @@ export function ones_(t: Tensor): Tensor {
 }
 
 export function xavierUniform_(t: Tensor, opts: InitOptions & { gain?: number } = {}): Tensor {
-  checkTarget('xavierUniform_', t);
+  checkFloatTensor('xavierUniform_', t, 'tensor');
   const [fanIn, fanOut] = calculateFanInAndFanOut(t);
-  const std = finite('xavierUniform_', opts.gain ?? 1, 'gain') * Math.sqrt(2 / (fanIn + fanOut));
+  const std = checkFinite('xavierUniform_', opts.gain ?? 1, 'gain') * Math.sqrt(2 / (fanIn + fanOut));
   const a = Math.sqrt(3) * std;
   return uniform_(t, -a, a, opts);
 }
 
 export function xavierNormal_(t: Tensor, opts: InitOptions & { gain?: number } = {}): Tensor {
-  checkTarget('xavierNormal_', t);
+  checkFloatTensor('xavierNormal_', t, 'tensor');
   const [fanIn, fanOut] = calculateFanInAndFanOut(t);
-  const std = finite('xavierNormal_', opts.gain ?? 1, 'gain') * Math.sqrt(2 / (fanIn + fanOut));
+  const std = checkFinite('xavierNormal_', opts.gain ?? 1, 'gain') * Math.sqrt(2 / (fanIn + fanOut));
   return normal_(t, 0, std, opts);
 }
 
@@ -130,17 +122,17 @@ export interface KaimingOptions extends InitOptions {
 function kaimingStd(op: string, t: Tensor, opts: KaimingOptions): number {
   const mode = opts.mode ?? 'fanIn';
   if (!['fanIn', 'fanOut', 'fan_in', 'fan_out'].includes(mode)) {
-    throw new RangeError(`${op}: mode must be 'fanIn' or 'fanOut', got ${JSON.stringify(mode)}`);
+    throw new RangeError(`${op}: mode must be 'fanIn' or 'fanOut', got ${describe(mode)}`);
   }
   const [fanIn, fanOut] = calculateFanInAndFanOut(t);
   const fan = mode === 'fanIn' || mode === 'fan_in' ? fanIn : fanOut;
-  const gain = calculateGain(opts.nonlinearity ?? 'leakyRelu', finite(op, opts.a ?? 0, 'a'));
+  const gain = calculateGain(opts.nonlinearity ?? 'leakyRelu', checkFinite(op, opts.a ?? 0, 'a'));
   return gain / Math.sqrt(fan);
 }
 
 /** Uniform in [-bound, bound) with bound = gain · √(3 / fan) (He et al.). */
 export function kaimingUniform_(t: Tensor, opts: KaimingOptions = {}): Tensor {
-  checkTarget('kaimingUniform_', t);
+  checkFloatTensor('kaimingUniform_', t, 'tensor');
   if (t.size === 0) return t;
   const bound = Math.sqrt(3) * kaimingStd('kaimingUniform_', t, opts);
   return uniform_(t, -bound, bound, opts);
@@ -148,7 +140,7 @@ export function kaimingUniform_(t: Tensor, opts: KaimingOptions = {}): Tensor {
 
 /** Normal with std = gain / √fan (He et al.). */
 export function kaimingNormal_(t: Tensor, opts: KaimingOptions = {}): Tensor {
-  checkTarget('kaimingNormal_', t);
+  checkFloatTensor('kaimingNormal_', t, 'tensor');
   if (t.size === 0) return t;
   return normal_(t, 0, kaimingStd('kaimingNormal_', t, opts), opts);
 }

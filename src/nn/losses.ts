@@ -13,6 +13,7 @@ import { where } from '../ops/elementwise';
 import { op, scalarTensor } from '../ops/util';
 import { logSoftmax, softmax } from './functional';
 import { Module } from './module';
+import { checkFloatTensor, checkTensor, describe } from '../validate';
 
 export type Reduction = 'mean' | 'sum' | 'none';
 
@@ -41,20 +42,12 @@ export interface CrossEntropyLossOptions extends NLLLossOptions {
 
 // ---- validation helpers --------------------------------------------------------------------
 
-function what(x: unknown): string {
-  return x === null ? 'null' : Array.isArray(x) ? 'an array' : typeof x;
-}
 
-function floatTensor(fn: string, x: unknown, name: string): Tensor {
-  if (!(x instanceof Tensor)) throw new TypeError(`${fn}: ${name} must be a Tensor, got ${what(x)}`);
-  if (!isFloat(x.dtype)) throw new TypeError(`${fn}: ${name} must be a float32 or float64 tensor, got ${x.dtype}`);
-  return x;
-}
 
 function reductionOf(fn: string, opts: ReductionOptions | undefined): Reduction {
   const r = opts?.reduction ?? 'mean';
   if (r !== 'mean' && r !== 'sum' && r !== 'none') {
-    throw new RangeError(`${fn}: reduction must be 'mean', 'sum' or 'none', got ${JSON.stringify(r)}`);
+    throw new RangeError(`${fn}: reduction must be 'mean', 'sum' or 'none', got ${describe(r)}`);
   }
   return r;
 }
@@ -80,12 +73,12 @@ function broadcastable(fn: string, w: Tensor, shape: readonly number[], name: st
 
 function optionalWeight(fn: string, w: unknown, name = 'weight'): Tensor | null {
   if (w === undefined || w === null) return null;
-  return floatTensor(fn, w, name);
+  return checkFloatTensor(fn, w, name);
 }
 
 function finiteNumber(fn: string, v: unknown, name: string, min = -Infinity): number {
   if (typeof v !== 'number' || Number.isNaN(v) || v < min) {
-    throw new RangeError(`${fn}: ${name} must be a number${min > -Infinity ? ` >= ${min}` : ''}, got ${String(v)}`);
+    throw new RangeError(`${fn}: ${name} must be a number${min > -Infinity ? ` >= ${min}` : ''}, got ${describe(v)}`);
   }
   return v;
 }
@@ -95,8 +88,8 @@ function finiteNumber(fn: string, v: unknown, name: string, min = -Infinity): nu
 /** Mean squared error: (input - target)² reduced. Shapes must match. */
 export function mseLoss(input: Tensor, target: Tensor, opts: ReductionOptions = {}): Tensor {
   const fn = 'mseLoss';
-  floatTensor(fn, input, 'input');
-  floatTensor(fn, target, 'target');
+  checkFloatTensor(fn, input, 'input');
+  checkFloatTensor(fn, target, 'target');
   const r = reductionOf(fn, opts);
   sameShape(fn, input, target);
   return reduce(input.sub(target).square(), r);
@@ -105,8 +98,8 @@ export function mseLoss(input: Tensor, target: Tensor, opts: ReductionOptions = 
 /** Mean absolute error: |input - target| reduced. Shapes must match. */
 export function l1Loss(input: Tensor, target: Tensor, opts: ReductionOptions = {}): Tensor {
   const fn = 'l1Loss';
-  floatTensor(fn, input, 'input');
-  floatTensor(fn, target, 'target');
+  checkFloatTensor(fn, input, 'input');
+  checkFloatTensor(fn, target, 'target');
   const r = reductionOf(fn, opts);
   sameShape(fn, input, target);
   return reduce(input.sub(target).abs(), r);
@@ -115,8 +108,8 @@ export function l1Loss(input: Tensor, target: Tensor, opts: ReductionOptions = {
 /** Huber loss: 0.5·d² where |d| < delta, else delta·(|d| - 0.5·delta), d = input - target. */
 export function huberLoss(input: Tensor, target: Tensor, opts: HuberLossOptions = {}): Tensor {
   const fn = 'huberLoss';
-  floatTensor(fn, input, 'input');
-  floatTensor(fn, target, 'target');
+  checkFloatTensor(fn, input, 'input');
+  checkFloatTensor(fn, target, 'target');
   const r = reductionOf(fn, opts);
   const delta = finiteNumber(fn, opts.delta ?? 1, 'delta', 0);
   if (!(delta > 0)) throw new RangeError(`${fn}: delta must be positive, got ${delta}`);
@@ -129,8 +122,8 @@ export function huberLoss(input: Tensor, target: Tensor, opts: HuberLossOptions 
 /** Smooth L1: 0.5·d²/beta where |d| < beta, else |d| - 0.5·beta; beta = 0 is the L1 loss (as PyTorch). */
 export function smoothL1Loss(input: Tensor, target: Tensor, opts: SmoothL1LossOptions = {}): Tensor {
   const fn = 'smoothL1Loss';
-  floatTensor(fn, input, 'input');
-  floatTensor(fn, target, 'target');
+  checkFloatTensor(fn, input, 'input');
+  checkFloatTensor(fn, target, 'target');
   const r = reductionOf(fn, opts);
   const beta = finiteNumber(fn, opts.beta ?? 1, 'beta', 0);
   sameShape(fn, input, target);
@@ -148,8 +141,8 @@ export function smoothL1Loss(input: Tensor, target: Tensor, opts: SmoothL1LossOp
  */
 export function binaryCrossEntropy(input: Tensor, target: Tensor, opts: BCELossOptions = {}): Tensor {
   const fn = 'binaryCrossEntropy';
-  floatTensor(fn, input, 'input');
-  floatTensor(fn, target, 'target');
+  checkFloatTensor(fn, input, 'input');
+  checkFloatTensor(fn, target, 'target');
   const r = reductionOf(fn, opts);
   const w = optionalWeight(fn, opts.weight);
   sameShape(fn, input, target);
@@ -179,8 +172,8 @@ function softplusNeg(x: Tensor): Tensor {
  */
 export function binaryCrossEntropyWithLogits(input: Tensor, target: Tensor, opts: BCEWithLogitsLossOptions = {}): Tensor {
   const fn = 'binaryCrossEntropyWithLogits';
-  floatTensor(fn, input, 'input');
-  floatTensor(fn, target, 'target');
+  checkFloatTensor(fn, input, 'input');
+  checkFloatTensor(fn, target, 'target');
   const r = reductionOf(fn, opts);
   const w = optionalWeight(fn, opts.weight);
   const pw = optionalWeight(fn, opts.posWeight, 'posWeight');
@@ -275,7 +268,7 @@ function classWeight(fn: string, w: unknown, C: number): Tensor | null {
 
 function ignoreIndexOf(fn: string, v: unknown): number {
   const i = v ?? -100;
-  if (typeof i !== 'number' || !Number.isInteger(i)) throw new TypeError(`${fn}: ignoreIndex must be an integer, got ${String(i)}`);
+  if (typeof i !== 'number' || !Number.isInteger(i)) throw new TypeError(`${fn}: ignoreIndex must be an integer, got ${describe(i)}`);
   return i;
 }
 
@@ -301,8 +294,8 @@ function nllCore(logp: Tensor, ct: ClassTargets, w: Tensor | null, r: Reduction)
  */
 export function nllLoss(logProbs: Tensor, target: Tensor, opts: NLLLossOptions = {}): Tensor {
   const fn = 'nllLoss';
-  floatTensor(fn, logProbs, 'input');
-  if (!(target instanceof Tensor)) throw new TypeError(`${fn}: target must be a Tensor, got ${what(target)}`);
+  checkFloatTensor(fn, logProbs, 'input');
+  checkTensor(fn, target, 'target');
   const r = reductionOf(fn, opts);
   const ignore = ignoreIndexOf(fn, opts.ignoreIndex);
   const ct = classTargets(fn, logProbs, target, ignore);
@@ -321,12 +314,12 @@ export function nllLoss(logProbs: Tensor, target: Tensor, opts: NLLLossOptions =
  */
 export function crossEntropy(logits: Tensor, target: Tensor, opts: CrossEntropyLossOptions = {}): Tensor {
   const fn = 'crossEntropy';
-  floatTensor(fn, logits, 'input');
-  if (!(target instanceof Tensor)) throw new TypeError(`${fn}: target must be a Tensor, got ${what(target)}`);
+  checkFloatTensor(fn, logits, 'input');
+  checkTensor(fn, target, 'target');
   const r = reductionOf(fn, opts);
   const eps = opts.labelSmoothing ?? 0;
   if (typeof eps !== 'number' || !(eps >= 0 && eps <= 1)) {
-    throw new RangeError(`${fn}: labelSmoothing must be in [0, 1], got ${String(eps)}`);
+    throw new RangeError(`${fn}: labelSmoothing must be in [0, 1], got ${describe(eps)}`);
   }
   if (logits.ndim === 0) throw new RangeError(`${fn}: input must have a class dimension, got shape ${shapeStr(logits.shape)}`);
   const classDim = logits.ndim === 1 ? 0 : 1;
@@ -565,8 +558,8 @@ const bceWithLogitsOp = op('binaryCrossEntropyWithLogits', {
 
 function paramList(fn: string, params: Tensor | Iterable<Tensor>): Tensor[] {
   const list = params instanceof Tensor ? [params] : params && typeof (params as Iterable<Tensor>)[Symbol.iterator] === 'function' ? [...params] : null;
-  if (!list) throw new TypeError(`${fn}: params must be a Tensor or an iterable of Tensors, got ${what(params)}`);
-  list.forEach((p, i) => floatTensor(fn, p, `params[${i}]`));
+  if (!list) throw new TypeError(`${fn}: params must be a Tensor or an iterable of Tensors, got ${describe(params)}`);
+  list.forEach((p, i) => checkFloatTensor(fn, p, `params[${i}]`));
   return list;
 }
 

@@ -9,32 +9,27 @@ import { ones, zeros } from '../ops/creation';
 import { Module, Parameter } from './module';
 import * as init from './init';
 import { batchNorm, dropout, dropoutProb, embedding, layerNorm, normalizedShapeArg, paddingIndexArg } from './norm';
+import { checkSize, checkTensor, describe } from '../validate';
 
-function sizeArg(layer: string, v: unknown, what: string): number {
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) {
-    throw new RangeError(`${layer}: ${what} must be a non-negative integer, got ${String(v)}`);
-  }
-  return v;
-}
 
 function boolArg(layer: string, v: unknown, what: string, dflt: boolean): boolean {
   if (v === undefined) return dflt;
-  if (typeof v !== 'boolean') throw new TypeError(`${layer}: ${what} must be a boolean, got ${String(v)}`);
+  if (typeof v !== 'boolean') throw new TypeError(`${layer}: ${what} must be a boolean, got ${describe(v)}`);
   return v;
 }
 
 function dtypeArg(layer: string, v: unknown): DType {
   const d = v ?? 'float32';
-  if (d !== 'float32' && d !== 'float64') throw new TypeError(`${layer}: dtype must be 'float32' or 'float64', got ${String(d)}`);
+  if (d !== 'float32' && d !== 'float64') throw new TypeError(`${layer}: dtype must be 'float32' or 'float64', got ${describe(d)}`);
   return d;
 }
 
 function tensorInput(layer: string, x: unknown, dtype: DType | null): Tensor {
-  if (!(x instanceof Tensor)) throw new TypeError(`${layer}: input must be a Tensor, got ${x === null ? 'null' : typeof x}`);
-  if (dtype !== null && x.dtype !== dtype) {
-    throw new TypeError(`${layer}: input is ${x.dtype} but the parameters are ${dtype} (convert the input, or the model with to('${x.dtype}'))`);
+  const t = checkTensor(layer, x);
+  if (dtype !== null && t.dtype !== dtype) {
+    throw new TypeError(`${layer}: input is ${t.dtype} but the parameters are ${dtype} (convert the input, or the model with to('${t.dtype}'))`);
   }
-  return x;
+  return t;
 }
 
 export interface BatchNormModuleOptions {
@@ -61,13 +56,13 @@ abstract class BatchNormBase extends Module {
   constructor(numFeatures: number, opts: BatchNormModuleOptions) {
     super();
     const layer = new.target.name;
-    this.numFeatures = sizeArg(layer, numFeatures, 'numFeatures');
+    this.numFeatures = checkSize(layer, numFeatures, 'numFeatures');
     const eps = opts.eps ?? 1e-5;
-    if (typeof eps !== 'number' || !Number.isFinite(eps) || eps < 0) throw new RangeError(`${layer}: eps must be a finite number >= 0, got ${String(eps)}`);
+    if (typeof eps !== 'number' || !Number.isFinite(eps) || eps < 0) throw new RangeError(`${layer}: eps must be a finite number >= 0, got ${describe(eps)}`);
     this.eps = eps;
     const momentum = opts.momentum === undefined ? 0.1 : opts.momentum;
     if (momentum !== null && (typeof momentum !== 'number' || !Number.isFinite(momentum))) {
-      throw new TypeError(`${layer}: momentum must be a finite number or null, got ${String(momentum)}`);
+      throw new TypeError(`${layer}: momentum must be a finite number or null, got ${describe(momentum)}`);
     }
     this.momentum = momentum;
     this.affine = boolArg(layer, opts.affine, 'affine', true);
@@ -177,7 +172,7 @@ export class LayerNorm extends Module {
     super();
     this.normalizedShape = normalizedShapeArg('LayerNorm', normalizedShape);
     const eps = opts.eps ?? 1e-5;
-    if (typeof eps !== 'number' || !Number.isFinite(eps) || eps < 0) throw new RangeError(`LayerNorm: eps must be a finite number >= 0, got ${String(eps)}`);
+    if (typeof eps !== 'number' || !Number.isFinite(eps) || eps < 0) throw new RangeError(`LayerNorm: eps must be a finite number >= 0, got ${describe(eps)}`);
     this.eps = eps;
     this.elementwiseAffine = boolArg('LayerNorm', opts.elementwiseAffine, 'elementwiseAffine', true);
     const dtype = dtypeArg('LayerNorm', opts.dtype);
@@ -241,8 +236,8 @@ export class Embedding extends Module {
 
   constructor(numEmbeddings: number, embeddingDim: number, opts: EmbeddingModuleOptions = {}) {
     super();
-    this.numEmbeddings = sizeArg('Embedding', numEmbeddings, 'numEmbeddings');
-    this.embeddingDim = sizeArg('Embedding', embeddingDim, 'embeddingDim');
+    this.numEmbeddings = checkSize('Embedding', numEmbeddings, 'numEmbeddings');
+    this.embeddingDim = checkSize('Embedding', embeddingDim, 'embeddingDim');
     this.paddingIdx = paddingIndexArg('Embedding', opts.paddingIdx, numEmbeddings);
     const dtype = dtypeArg('Embedding', opts.dtype);
     this.weight = new Parameter(zeros([numEmbeddings, embeddingDim], { dtype }));

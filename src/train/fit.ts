@@ -9,6 +9,7 @@ import type { MetricFn } from './metrics';
 import { NamedMetric, metricValue, resolveMetrics } from './metric-resolve';
 import { EpochProgress, ProgressOption } from './progress';
 import type { History, Loader, Logs, LossLike, OptimizerLike, SchedulerLike } from './types';
+import { describe } from '../validate';
 
 export interface FitOptions {
   optimizer: OptimizerLike;
@@ -146,10 +147,10 @@ export async function fit(model: Module, opts: FitOptions): Promise<History> {
   const lossFn = resolveLoss(op, opts.loss);
   const train = checkLoader(op, 'train', opts.train);
   if (val !== undefined) checkLoader(op, 'val', val);
-  if (!Number.isInteger(opts.epochs) || opts.epochs < 1) throw new RangeError(`fit: epochs must be a positive integer, got ${String(opts.epochs)}`);
+  if (!Number.isInteger(opts.epochs) || opts.epochs < 1) throw new RangeError(`fit: epochs must be a positive integer, got ${describe(opts.epochs)}`);
   const first = (opts.initialEpoch ?? 0) + 1;
   if (!Number.isInteger(first) || first < 1 || first > opts.epochs) {
-    throw new RangeError(`fit: initialEpoch must be an integer in [0, epochs - 1 = ${opts.epochs - 1}], got ${String(opts.initialEpoch)}`);
+    throw new RangeError(`fit: initialEpoch must be an integer in [0, epochs - 1 = ${opts.epochs - 1}], got ${describe(opts.initialEpoch)}`);
   }
   if (scheduler !== undefined && typeof scheduler?.step !== 'function') throw new TypeError('fit: scheduler must have a step() method');
   const callbacks = opts.callbacks ?? [];

@@ -105,15 +105,15 @@ export function lossLandscape(model: Module, lossFn: LossLike, batch: readonly T
   if (opts === null || typeof opts !== 'object') throw new TypeError(`${owner}: options must be an object`);
   const batches: Batch[] | Loader = Array.isArray(batch) && batch.every((t) => t instanceof Tensor) ? [batch as Batch] : checkLoader(owner, 'batch', batch);
   const dims = opts.dims ?? 1;
-  if (dims !== 1 && dims !== 2) throw new RangeError(`${owner}: dims must be 1 or 2, got ${String(dims)}`);
+  if (dims !== 1 && dims !== 2) throw new RangeError(`${owner}: dims must be 1 or 2, got ${describe(dims)}`);
   const steps = opts.steps ?? 41;
-  if (!Number.isInteger(steps) || steps < 2) throw new RangeError(`${owner}: steps must be an integer >= 2, got ${String(steps)}`);
+  if (!Number.isInteger(steps) || steps < 2) throw new RangeError(`${owner}: steps must be an integer >= 2, got ${describe(steps)}`);
   const range = opts.range ?? [-1, 1];
   if (!Array.isArray(range) || range.length !== 2 || !range.every(Number.isFinite) || !(range[0] < range[1])) {
     throw new RangeError(`${owner}: range must be [lo, hi] with finite lo < hi`);
   }
   const normalize = opts.normalize ?? 'filter';
-  if (!['filter', 'layer', 'none'].includes(normalize)) throw new TypeError(`${owner}: normalize must be 'filter', 'layer' or 'none', got ${String(normalize)}`);
+  if (!['filter', 'layer', 'none'].includes(normalize)) throw new TypeError(`${owner}: normalize must be 'filter', 'layer' or 'none', got ${describe(normalize)}`);
   const params = [...model.namedParameters()] as [string, Tensor][];
   if (params.length === 0) throw new RangeError(`${owner}: the model has no parameters`);
   let directions: Direction[];
