@@ -48,7 +48,7 @@ export function broadcastShapes(op: string, ...shapes: (readonly number[])[]): n
       }
     }
   }
-  checkElements(op, out);
+  checkElements(op, out, 'broadcast shape', ` (of shapes ${shapes.map(shapeStr).join(' and ')})`);
   return out;
 }
 

@@ -6,6 +6,7 @@ import { noGrad } from './grad-mode';
 import { Generator } from '../random';
 import { randn } from '../ops/creation';
 import { shapeStr, unravel } from '../shape';
+import { optionsOf } from '../validate';
 
 export interface GradcheckOptions {
   eps?: number;
@@ -57,6 +58,7 @@ function flatValues(outs: Tensor[]): Float64Array[] {
 }
 
 export function gradcheckReport(fn: Fn, inputs: unknown, opts: GradcheckOptions = {}): GradcheckReport {
+  opts = optionsOf<GradcheckOptions>('gradcheckReport', opts) as GradcheckOptions;
   if (typeof fn !== 'function') throw new TypeError('gradcheck: fn must be a function');
   const list = Array.isArray(inputs) ? inputs : [inputs];
   const eps = opts.eps ?? 1e-6;
@@ -178,6 +180,7 @@ export function gradcheckReport(fn: Fn, inputs: unknown, opts: GradcheckOptions 
 }
 
 export function gradcheck(fn: Fn, inputs: unknown, opts: GradcheckOptions = {}): boolean {
+  opts = optionsOf<GradcheckOptions>('gradcheck', opts) as GradcheckOptions;
   const r = gradcheckReport(fn, inputs, opts);
   if (!r.ok && (opts.raiseException ?? true)) throw new Error(`gradcheck failed: ${r.message}`);
   return r.ok;
@@ -185,6 +188,7 @@ export function gradcheck(fn: Fn, inputs: unknown, opts: GradcheckOptions = {}):
 
 /** Checks second derivatives: gradcheck of the function (inputs, gradOutputs) -> input gradients. */
 export function gradgradcheck(fn: Fn, inputs: unknown, opts: GradcheckOptions = {}): boolean {
+  opts = optionsOf<GradcheckOptions>('gradgradcheck', opts) as GradcheckOptions;
   if (typeof fn !== 'function') throw new TypeError('gradgradcheck: fn must be a function');
   const list = Array.isArray(inputs) ? inputs : [inputs];
   const outs = evalOutputs(fn, list);

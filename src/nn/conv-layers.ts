@@ -9,7 +9,7 @@ import {
 } from './conv';
 import * as init from './init';
 import { Module, Parameter } from './module';
-import { checkPair, describe } from '../validate';
+import { checkElements, checkPair, describe, optionsOf } from '../validate';
 
 export interface Conv2dLayerOptions {
   stride?: IntOrPair;
@@ -42,6 +42,7 @@ export class Conv2d extends Module {
 
   constructor(inChannels: number, outChannels: number, kernelSize: IntOrPair, opts: Conv2dLayerOptions = {}) {
     super();
+    opts = optionsOf<Conv2dLayerOptions>('Conv2d', opts) as Conv2dLayerOptions;
     const name = 'Conv2d';
     this.inChannels = positive(name, inChannels, 'inChannels');
     this.outChannels = positive(name, outChannels, 'outChannels');
@@ -54,7 +55,9 @@ export class Conv2d extends Module {
     if (outChannels % this.groups !== 0) throw new RangeError(`Conv2d: outChannels (${outChannels}) must be divisible by groups (${this.groups})`);
     const dtype = opts.dtype ?? 'float32';
     if (dtype !== 'float32' && dtype !== 'float64') throw new TypeError(`Conv2d: dtype must be 'float32' or 'float64', got ${describe(dtype)}`);
-    this.weight = new Parameter(zeros([outChannels, inChannels / this.groups, ...this.kernelSize], { dtype }));
+    const wShape = [outChannels, inChannels / this.groups, ...this.kernelSize];
+    checkElements('Conv2d', wShape, 'weight shape');
+    this.weight = new Parameter(zeros(wShape, { dtype }));
     this.bias = opts.bias === false ? null : new Parameter(zeros([outChannels], { dtype }));
     this.resetParameters(opts.generator);
   }
@@ -116,6 +119,7 @@ export class MaxPool2d extends Module {
 
   constructor(kernelSize: IntOrPair, opts: MaxPool2dOptions = {}) {
     super();
+    opts = optionsOf<MaxPool2dOptions>('MaxPool2d', opts) as MaxPool2dOptions;
     const q = poolParams('MaxPool2d', kernelSize, opts);
     this.kernelSize = q.kernel;
     this.stride = q.stride;
@@ -146,6 +150,7 @@ export class AvgPool2d extends Module {
 
   constructor(kernelSize: IntOrPair, opts: AvgPool2dOptions = {}) {
     super();
+    opts = optionsOf<AvgPool2dOptions>('AvgPool2d', opts) as AvgPool2dOptions;
     const q = avgPoolParams('AvgPool2d', kernelSize, opts);
     this.kernelSize = q.kernel;
     this.stride = q.stride;

@@ -25,6 +25,8 @@ export function softmax(x: Tensor, dim: number): Tensor {
   checkFloatTensor('softmax', x);
   const d = normDim('softmax', dim, x.ndim, x._shape);
   if (x.ndim === 0) return x.sub(x).add(1);
+  // Nothing to normalise (and no max to shift by): the empty result, as PyTorch.
+  if (x.size === 0) return x.exp();
   // The shift does not change the result, so its gradient is zero: detaching it is exact.
   const e = x.sub(x.max(d, true).detach()).exp();
   return e.div(e.sum(d, true));

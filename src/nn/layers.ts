@@ -7,7 +7,7 @@ import { zeros } from '../ops/creation';
 import * as F from './functional';
 import * as init from './init';
 import { Module, Parameter } from './module';
-import { checkSize, checkTensor, describe } from '../validate';
+import { checkElements, checkSize, checkTensor, describe, optionsOf } from '../validate';
 
 
 
@@ -84,10 +84,12 @@ export class Linear extends Module {
 
   constructor(inFeatures: number, outFeatures: number, opts: LinearOptions = {}) {
     super();
+    opts = optionsOf<LinearOptions>('Linear', opts) as LinearOptions;
     this.inFeatures = checkSize('Linear', inFeatures, 'inFeatures');
     this.outFeatures = checkSize('Linear', outFeatures, 'outFeatures');
     const dtype = opts.dtype ?? 'float32';
     if (dtype !== 'float32' && dtype !== 'float64') throw new TypeError(`Linear: dtype must be 'float32' or 'float64', got ${describe(dtype)}`);
+    checkElements('Linear', [outFeatures, inFeatures], 'weight shape');
     this.weight = new Parameter(zeros([outFeatures, inFeatures], { dtype }));
     this.bias = opts.bias === false ? null : new Parameter(zeros([outFeatures], { dtype }));
     this.resetParameters(opts.generator);
@@ -156,6 +158,7 @@ export class GELU extends Module {
   readonly approximate: 'none' | 'tanh';
   constructor(opts: { approximate?: 'none' | 'tanh' } = {}) {
     super();
+    opts = optionsOf<{ approximate?: 'none' | 'tanh' }>('GELU', opts) as { approximate?: 'none' | 'tanh' };
     this.approximate = opts.approximate ?? 'none';
     if (this.approximate !== 'none' && this.approximate !== 'tanh') throw new RangeError(`GELU: approximate must be 'none' or 'tanh', got ${describe(this.approximate)}`);
   }
@@ -190,6 +193,7 @@ export class Softplus extends Module {
   readonly threshold: number;
   constructor(opts: { beta?: number; threshold?: number } = {}) {
     super();
+    opts = optionsOf<{ beta?: number; threshold?: number }>('Softplus', opts) as { beta?: number; threshold?: number };
     this.beta = opts.beta ?? 1;
     this.threshold = opts.threshold ?? 20;
   }

@@ -13,7 +13,7 @@ import { where } from '../ops/elementwise';
 import { op, scalarTensor } from '../ops/util';
 import { logSoftmax, softmax } from './functional';
 import { Module } from './module';
-import { checkFloatTensor, checkTensor, describe } from '../validate';
+import { checkFloatTensor, checkTensor, describe, optionsOf } from '../validate';
 
 export type Reduction = 'mean' | 'sum' | 'none';
 
@@ -45,7 +45,7 @@ export interface CrossEntropyLossOptions extends NLLLossOptions {
 
 
 function reductionOf(fn: string, opts: ReductionOptions | undefined): Reduction {
-  const r = opts?.reduction ?? 'mean';
+  const r = optionsOf<ReductionOptions>(fn, opts).reduction ?? 'mean';
   if (r !== 'mean' && r !== 'sum' && r !== 'none') {
     throw new RangeError(`${fn}: reduction must be 'mean', 'sum' or 'none', got ${describe(r)}`);
   }
@@ -87,6 +87,7 @@ function finiteNumber(fn: string, v: unknown, name: string, min = -Infinity): nu
 
 /** Mean squared error: (input - target)² reduced. Shapes must match. */
 export function mseLoss(input: Tensor, target: Tensor, opts: ReductionOptions = {}): Tensor {
+  opts = optionsOf<ReductionOptions>('mseLoss', opts) as ReductionOptions;
   const fn = 'mseLoss';
   checkFloatTensor(fn, input, 'input');
   checkFloatTensor(fn, target, 'target');
@@ -97,6 +98,7 @@ export function mseLoss(input: Tensor, target: Tensor, opts: ReductionOptions = 
 
 /** Mean absolute error: |input - target| reduced. Shapes must match. */
 export function l1Loss(input: Tensor, target: Tensor, opts: ReductionOptions = {}): Tensor {
+  opts = optionsOf<ReductionOptions>('l1Loss', opts) as ReductionOptions;
   const fn = 'l1Loss';
   checkFloatTensor(fn, input, 'input');
   checkFloatTensor(fn, target, 'target');
@@ -107,6 +109,7 @@ export function l1Loss(input: Tensor, target: Tensor, opts: ReductionOptions = {
 
 /** Huber loss: 0.5·d² where |d| < delta, else delta·(|d| - 0.5·delta), d = input - target. */
 export function huberLoss(input: Tensor, target: Tensor, opts: HuberLossOptions = {}): Tensor {
+  opts = optionsOf<HuberLossOptions>('huberLoss', opts) as HuberLossOptions;
   const fn = 'huberLoss';
   checkFloatTensor(fn, input, 'input');
   checkFloatTensor(fn, target, 'target');
@@ -121,6 +124,7 @@ export function huberLoss(input: Tensor, target: Tensor, opts: HuberLossOptions 
 
 /** Smooth L1: 0.5·d²/beta where |d| < beta, else |d| - 0.5·beta; beta = 0 is the L1 loss (as PyTorch). */
 export function smoothL1Loss(input: Tensor, target: Tensor, opts: SmoothL1LossOptions = {}): Tensor {
+  opts = optionsOf<SmoothL1LossOptions>('smoothL1Loss', opts) as SmoothL1LossOptions;
   const fn = 'smoothL1Loss';
   checkFloatTensor(fn, input, 'input');
   checkFloatTensor(fn, target, 'target');
@@ -140,6 +144,7 @@ export function smoothL1Loss(input: Tensor, target: Tensor, opts: SmoothL1LossOp
  * PyTorch does (so x = 0 or 1 gives a finite loss). Input values must lie in [0, 1].
  */
 export function binaryCrossEntropy(input: Tensor, target: Tensor, opts: BCELossOptions = {}): Tensor {
+  opts = optionsOf<BCELossOptions>('binaryCrossEntropy', opts) as BCELossOptions;
   const fn = 'binaryCrossEntropy';
   checkFloatTensor(fn, input, 'input');
   checkFloatTensor(fn, target, 'target');
@@ -171,6 +176,7 @@ function softplusNeg(x: Tensor): Tensor {
  * kernel unless the target, weight or posWeight needs a gradient.
  */
 export function binaryCrossEntropyWithLogits(input: Tensor, target: Tensor, opts: BCEWithLogitsLossOptions = {}): Tensor {
+  opts = optionsOf<BCEWithLogitsLossOptions>('binaryCrossEntropyWithLogits', opts) as BCEWithLogitsLossOptions;
   const fn = 'binaryCrossEntropyWithLogits';
   checkFloatTensor(fn, input, 'input');
   checkFloatTensor(fn, target, 'target');
@@ -293,6 +299,7 @@ function nllCore(logp: Tensor, ct: ClassTargets, w: Tensor | null, r: Reduction)
  * divides by the summed weights of the kept targets (their count without weights).
  */
 export function nllLoss(logProbs: Tensor, target: Tensor, opts: NLLLossOptions = {}): Tensor {
+  opts = optionsOf<NLLLossOptions>('nllLoss', opts) as NLLLossOptions;
   const fn = 'nllLoss';
   checkFloatTensor(fn, logProbs, 'input');
   checkTensor(fn, target, 'target');
@@ -313,6 +320,7 @@ export function nllLoss(logProbs: Tensor, target: Tensor, opts: NLLLossOptions =
  * the target or weight needs a gradient; labels outside [0, C) other than ignoreIndex throw a RangeError.
  */
 export function crossEntropy(logits: Tensor, target: Tensor, opts: CrossEntropyLossOptions = {}): Tensor {
+  opts = optionsOf<CrossEntropyLossOptions>('crossEntropy', opts) as CrossEntropyLossOptions;
   const fn = 'crossEntropy';
   checkFloatTensor(fn, logits, 'input');
   checkTensor(fn, target, 'target');
@@ -590,6 +598,7 @@ abstract class Loss extends Module {
   readonly reduction: Reduction;
   constructor(name: string, opts: ReductionOptions) {
     super();
+    opts = optionsOf<ReductionOptions>(name, opts) as ReductionOptions;
     this.reduction = reductionOf(name, opts);
   }
   override extraRepr(): string {
@@ -600,6 +609,7 @@ abstract class Loss extends Module {
 export class MSELoss extends Loss {
   constructor(opts: ReductionOptions = {}) {
     super('MSELoss', opts);
+    opts = optionsOf<ReductionOptions>('MSELoss', opts) as ReductionOptions;
   }
   override forward(input: Tensor, target: Tensor): Tensor {
     return mseLoss(input, target, { reduction: this.reduction });
@@ -609,6 +619,7 @@ export class MSELoss extends Loss {
 export class L1Loss extends Loss {
   constructor(opts: ReductionOptions = {}) {
     super('L1Loss', opts);
+    opts = optionsOf<ReductionOptions>('L1Loss', opts) as ReductionOptions;
   }
   override forward(input: Tensor, target: Tensor): Tensor {
     return l1Loss(input, target, { reduction: this.reduction });
@@ -619,6 +630,7 @@ export class HuberLoss extends Loss {
   readonly delta: number;
   constructor(opts: HuberLossOptions = {}) {
     super('HuberLoss', opts);
+    opts = optionsOf<HuberLossOptions>('HuberLoss', opts) as HuberLossOptions;
     this.delta = opts.delta ?? 1;
   }
   override forward(input: Tensor, target: Tensor): Tensor {
@@ -630,6 +642,7 @@ export class SmoothL1Loss extends Loss {
   readonly beta: number;
   constructor(opts: SmoothL1LossOptions = {}) {
     super('SmoothL1Loss', opts);
+    opts = optionsOf<SmoothL1LossOptions>('SmoothL1Loss', opts) as SmoothL1LossOptions;
     this.beta = opts.beta ?? 1;
   }
   override forward(input: Tensor, target: Tensor): Tensor {
@@ -641,6 +654,7 @@ export class BCELoss extends Loss {
   declare weight: Tensor | null;
   constructor(opts: BCELossOptions = {}) {
     super('BCELoss', opts);
+    opts = optionsOf<BCELossOptions>('BCELoss', opts) as BCELossOptions;
     this.registerBuffer('weight', optionalWeight('BCELoss', opts.weight));
   }
   override forward(input: Tensor, target: Tensor): Tensor {
@@ -653,6 +667,7 @@ export class BCEWithLogitsLoss extends Loss {
   declare posWeight: Tensor | null;
   constructor(opts: BCEWithLogitsLossOptions = {}) {
     super('BCEWithLogitsLoss', opts);
+    opts = optionsOf<BCEWithLogitsLossOptions>('BCEWithLogitsLoss', opts) as BCEWithLogitsLossOptions;
     this.registerBuffer('weight', optionalWeight('BCEWithLogitsLoss', opts.weight));
     this.registerBuffer('posWeight', optionalWeight('BCEWithLogitsLoss', opts.posWeight, 'posWeight'));
   }
@@ -666,6 +681,7 @@ export class NLLLoss extends Loss {
   readonly ignoreIndex: number;
   constructor(opts: NLLLossOptions = {}) {
     super('NLLLoss', opts);
+    opts = optionsOf<NLLLossOptions>('NLLLoss', opts) as NLLLossOptions;
     this.registerBuffer('weight', optionalWeight('NLLLoss', opts.weight));
     this.ignoreIndex = ignoreIndexOf('NLLLoss', opts.ignoreIndex);
   }
@@ -680,6 +696,7 @@ export class CrossEntropyLoss extends Loss {
   readonly labelSmoothing: number;
   constructor(opts: CrossEntropyLossOptions = {}) {
     super('CrossEntropyLoss', opts);
+    opts = optionsOf<CrossEntropyLossOptions>('CrossEntropyLoss', opts) as CrossEntropyLossOptions;
     this.registerBuffer('weight', optionalWeight('CrossEntropyLoss', opts.weight));
     this.ignoreIndex = ignoreIndexOf('CrossEntropyLoss', opts.ignoreIndex);
     this.labelSmoothing = opts.labelSmoothing ?? 0;

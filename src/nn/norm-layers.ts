@@ -9,7 +9,7 @@ import { ones, zeros } from '../ops/creation';
 import { Module, Parameter } from './module';
 import * as init from './init';
 import { batchNorm, dropout, dropoutProb, embedding, layerNorm, normalizedShapeArg, paddingIndexArg } from './norm';
-import { checkSize, checkTensor, describe } from '../validate';
+import { checkElements, checkSize, checkTensor, describe, optionsOf } from '../validate';
 
 
 function boolArg(layer: string, v: unknown, what: string, dflt: boolean): boolean {
@@ -56,6 +56,7 @@ abstract class BatchNormBase extends Module {
   constructor(numFeatures: number, opts: BatchNormModuleOptions) {
     super();
     const layer = new.target.name;
+    opts = optionsOf<BatchNormModuleOptions>(layer, opts) as BatchNormModuleOptions;
     this.numFeatures = checkSize(layer, numFeatures, 'numFeatures');
     const eps = opts.eps ?? 1e-5;
     if (typeof eps !== 'number' || !Number.isFinite(eps) || eps < 0) throw new RangeError(`${layer}: eps must be a finite number >= 0, got ${describe(eps)}`);
@@ -134,6 +135,7 @@ abstract class BatchNormBase extends Module {
 export class BatchNorm1d extends BatchNormBase {
   constructor(numFeatures: number, opts: BatchNormModuleOptions = {}) {
     super(numFeatures, opts);
+    opts = optionsOf<BatchNormModuleOptions>('BatchNorm1d', opts) as BatchNormModuleOptions;
   }
   protected checkRank(x: Tensor): void {
     if (x.ndim !== 2 && x.ndim !== 3) {
@@ -146,6 +148,7 @@ export class BatchNorm1d extends BatchNormBase {
 export class BatchNorm2d extends BatchNormBase {
   constructor(numFeatures: number, opts: BatchNormModuleOptions = {}) {
     super(numFeatures, opts);
+    opts = optionsOf<BatchNormModuleOptions>('BatchNorm2d', opts) as BatchNormModuleOptions;
   }
   protected checkRank(x: Tensor): void {
     if (x.ndim !== 4) {
@@ -170,6 +173,7 @@ export class LayerNorm extends Module {
 
   constructor(normalizedShape: number | number[], opts: LayerNormModuleOptions = {}) {
     super();
+    opts = optionsOf<LayerNormModuleOptions>('LayerNorm', opts) as LayerNormModuleOptions;
     this.normalizedShape = normalizedShapeArg('LayerNorm', normalizedShape);
     const eps = opts.eps ?? 1e-5;
     if (typeof eps !== 'number' || !Number.isFinite(eps) || eps < 0) throw new RangeError(`LayerNorm: eps must be a finite number >= 0, got ${describe(eps)}`);
@@ -207,6 +211,7 @@ export class Dropout extends Module {
 
   constructor(p = 0.5, opts: { generator?: Generator } = {}) {
     super();
+    opts = optionsOf<{ generator?: Generator }>('Dropout', opts) as { generator?: Generator };
     this.p = dropoutProb('Dropout', p);
     this.generator = opts.generator;
   }
@@ -236,10 +241,12 @@ export class Embedding extends Module {
 
   constructor(numEmbeddings: number, embeddingDim: number, opts: EmbeddingModuleOptions = {}) {
     super();
+    opts = optionsOf<EmbeddingModuleOptions>('Embedding', opts) as EmbeddingModuleOptions;
     this.numEmbeddings = checkSize('Embedding', numEmbeddings, 'numEmbeddings');
     this.embeddingDim = checkSize('Embedding', embeddingDim, 'embeddingDim');
     this.paddingIdx = paddingIndexArg('Embedding', opts.paddingIdx, numEmbeddings);
     const dtype = dtypeArg('Embedding', opts.dtype);
+    checkElements('Embedding', [numEmbeddings, embeddingDim], 'weight shape');
     this.weight = new Parameter(zeros([numEmbeddings, embeddingDim], { dtype }));
     this.resetParameters(opts.generator);
   }

@@ -9,7 +9,7 @@ import { Generator, resolveGenerator } from '../random';
 import { numel, shapeStr } from '../shape';
 import { op } from '../ops/util';
 import { indexSelect } from '../ops/indexing';
-import { checkFloatTensor, describe } from '../validate';
+import { checkFloatTensor, describe, optionsOf } from '../validate';
 
 
 /** An optional per-feature tensor (weight, bias, running stats): null, or `shape` in the input's dtype. */
@@ -140,6 +140,7 @@ export function batchNorm(
   x: Tensor, runningMean: Tensor | null, runningVar: Tensor | null, weight: Tensor | null = null, bias: Tensor | null = null,
   opts: BatchNormOptions = {},
 ): Tensor {
+  opts = optionsOf<BatchNormOptions>('batchNorm', opts) as BatchNormOptions;
   const fn = 'batchNorm';
   checkFloatTensor(fn, x);
   if (x.ndim < 2) throw new RangeError(`${fn}: expected an input of at least 2 dims [N, C, ...], got shape ${shapeStr(x._shape)}`);
@@ -234,6 +235,7 @@ export function layerNorm(
   x: Tensor, normalizedShape: number | readonly number[], weight: Tensor | null = null, bias: Tensor | null = null,
   opts: LayerNormOptions = {},
 ): Tensor {
+  opts = optionsOf<LayerNormOptions>('layerNorm', opts) as LayerNormOptions;
   const fn = 'layerNorm';
   checkFloatTensor(fn, x);
   const shape = normalizedShapeArg(fn, normalizedShape);
@@ -291,6 +293,7 @@ const dropoutOp = op('dropout', {
  * same mask on any number of threads. Identity when `training` is false.
  */
 export function dropout(x: Tensor, p = 0.5, opts: DropoutOptions = {}): Tensor {
+  opts = optionsOf<DropoutOptions>('dropout', opts) as DropoutOptions;
   const fn = 'dropout';
   checkFloatTensor(fn, x);
   const prob = dropoutProb(fn, p);
@@ -333,6 +336,7 @@ export function paddingIndexArg(fn: string, paddingIdx: unknown, num: number): n
  * [...indices.shape, dim]. The gradient is scatter-added into the rows (except the padding row's).
  */
 export function embedding(indices: Tensor, weight: Tensor, opts: EmbeddingOptions = {}): Tensor {
+  opts = optionsOf<EmbeddingOptions>('embedding', opts) as EmbeddingOptions;
   const fn = 'embedding';
   if (!(indices instanceof Tensor)) throw new TypeError(`${fn}: indices must be an int32 Tensor, got ${describe(indices)}`);
   if (indices.dtype !== 'int32') throw new TypeError(`${fn}: indices must be an int32 tensor, got ${indices.dtype}`);

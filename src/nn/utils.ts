@@ -7,7 +7,7 @@ import { enableGrad, noGrad } from '../autograd/grad-mode';
 import { grad } from '../autograd/engine';
 import { tensor } from '../ops/creation';
 import { Module } from './module';
-import { describe } from '../validate';
+import { describe, optionsOf } from '../validate';
 
 
 function tensorList(fn: string, params: unknown): Tensor[] {
@@ -41,6 +41,7 @@ export interface ClipGradNormOptions {
  * tensor in the first gradient's dtype (0 when no parameter has a gradient).
  */
 export function clipGradNorm_(parameters: Tensor | Iterable<Tensor>, maxNorm: number, opts: ClipGradNormOptions = {}): Tensor {
+  opts = optionsOf<ClipGradNormOptions>('clipGradNorm_', opts) as ClipGradNormOptions;
   const fn = 'clipGradNorm_';
   const params = tensorList(fn, parameters);
   if (typeof maxNorm !== 'number' || Number.isNaN(maxNorm)) throw new TypeError(`${fn}: maxNorm must be a number, got ${describe(maxNorm)}`);

@@ -67,7 +67,8 @@ function checkInPlace(name: string, self: Tensor, other?: Tensor): void {
       throw new Error(`${name}: the other operand requires grad, and in-place results are not recorded; use the out-of-place op or tg.noGrad`);
     }
   }
-  if (self._strides.some((s, d) => s === 0 && self._shape[d] > 1)) {
+  // An empty tensor has nothing to write (its contiguous strides can be 0 where a later dim is 0).
+  if (self.size > 0 && self._strides.some((s, d) => s === 0 && self._shape[d] > 1)) {
     throw new RangeError(`${name}: cannot write in place into an expanded tensor (shape ${shapeStr(self._shape)} has stride-0 dims); clone() it first`);
   }
 }

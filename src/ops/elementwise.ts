@@ -7,7 +7,7 @@ import { isGradEnabled } from '../autograd/grad-mode';
 import { activeTracer } from '../autograd/trace';
 import { broadcastShapes, isDense, sameShape } from '../shape';
 import { elementwiseMeta, flatMeta, method, op, promoteOperands, scalarTensor } from './util';
-import { checkFloatTensor, checkNumber, checkTensor, describe } from '../validate';
+import { checkFloatTensor, checkNumber, checkTensor, describe, optionsOf } from '../validate';
 import { sumTo } from './reduce';
 
 // ---- unary ---------------------------------------------------------------------------------
@@ -109,8 +109,9 @@ for (const [name, def] of Object.entries(unaryDefs)) {
   });
 }
 
-function unary(name: string, x: unknown, a = 0, b = 0): Tensor {
-  const t = checkFloatTensor(name, x);
+/** `caller` is the public name in errors when it differs from the kernel's (gelu for geluTanh). */
+function unary(name: string, x: unknown, a = 0, b = 0, caller = name): Tensor {
+  const t = checkFloatTensor(caller, x);
   const u = unaryOps.get(name)!;
   // Nothing will be recorded: run the forward without the tape bookkeeping of applyOp.
   if (!(t._rg && isGradEnabled()) && activeTracer === null) return unaryForward(u.code, t, a, b);
@@ -154,12 +155,14 @@ export function elu(x: Tensor, alpha = 1): Tensor {
 }
 
 export function gelu(x: Tensor, opts: { approximate?: 'none' | 'tanh' } = {}): Tensor {
+  opts = optionsOf<{ approximate?: 'none' | 'tanh' }>('gelu', opts) as { approximate?: 'none' | 'tanh' };
   const approx = opts.approximate ?? 'none';
   if (approx !== 'none' && approx !== 'tanh') throw new TypeError(`gelu: approximate must be 'none' or 'tanh', got ${describe(approx)}`);
-  return unary(approx === 'tanh' ? 'geluTanh' : 'gelu', x);
+  return unary(approx === 'tanh' ? 'geluTanh' : 'gelu', x, 0, 0, 'gelu');
 }
 
 export function softplus(x: Tensor, opts: { beta?: number; threshold?: number } = {}): Tensor {
+  opts = optionsOf<{ beta?: number; threshold?: number }>('softplus', opts) as { beta?: number; threshold?: number };
   const beta = checkNumber('softplus', opts.beta ?? 1, 'beta');
   const threshold = checkNumber('softplus', opts.threshold ?? 20, 'threshold');
   if (beta === 0) throw new RangeError('softplus: beta must be non-zero');

@@ -5,7 +5,7 @@ import { noGrad } from '../autograd/grad-mode';
 import type { History, Logs, OptimizerLike } from './types';
 import { save } from '../io/safetensors';
 import { formatPath } from './format-path';
-import { describe } from '../validate';
+import { describe, optionsOf } from '../validate';
 
 /** What every hook sees: set `stopTraining = true` to end fit after the current epoch. */
 export interface TrainState {
@@ -90,6 +90,7 @@ export class EarlyStopping extends Callback {
 
   constructor(opts: EarlyStoppingOptions = {}) {
     super();
+    opts = optionsOf<EarlyStoppingOptions>('EarlyStopping', opts) as EarlyStoppingOptions;
     const patience = opts.patience ?? 0;
     if (!Number.isInteger(patience) || patience < 0) throw new RangeError(`EarlyStopping: patience must be an integer >= 0, got ${describe(patience)}`);
     this.patience = patience;
@@ -154,6 +155,7 @@ export class ModelCheckpoint extends Callback {
 
   constructor(opts: ModelCheckpointOptions) {
     super();
+    opts = optionsOf<ModelCheckpointOptions>('ModelCheckpoint', opts) as ModelCheckpointOptions;
     if (!opts || typeof opts.path !== 'string' || opts.path === '') throw new TypeError('ModelCheckpoint: path must be a non-empty string');
     this.path = opts.path;
     this.saveBestOnly = opts.saveBestOnly ?? false;

@@ -8,7 +8,7 @@ import { Optimizer } from '../optim/optimizer';
 import { clone } from '../ops/convert';
 import { checkLoader, resolveLoss, scalarLoss, unpack } from './fit';
 import type { Loader, LossLike } from './types';
-import { describe } from '../validate';
+import { describe, optionsOf } from '../validate';
 
 export interface LrFindOptions {
   optimizer: Optimizer;
@@ -44,6 +44,7 @@ function positive(owner: string, key: string, v: unknown): number {
 
 /** The learning-rate range test; see LrFindOptions. */
 export function lrFind(model: Module, opts: LrFindOptions): LrFindResult {
+  opts = optionsOf<LrFindOptions>('lrFind', opts) as LrFindOptions;
   const owner = 'lrFind';
   if (model === null || typeof model !== 'object' || typeof (model as Module).stateDict !== 'function') throw new TypeError(`${owner}: model must be a tg.nn.Module`);
   if (opts === null || typeof opts !== 'object') throw new TypeError(`${owner}: expected options {optimizer, loss, train, ...}`);

@@ -10,7 +10,7 @@ import { GridSampler } from '../tune/samplers/grid';
 import { RandomSampler } from '../tune/samplers/random';
 import { NopPruner } from '../tune/pruners';
 import { TrialPruned } from '../tune/pruned';
-import { describe } from '../validate';
+import { describe, optionsOf } from '../validate';
 
 /** A distribution to sample a hyperparameter from in randomSearch (`u` is uniform in [0, 1)). */
 export class Distribution<T = unknown> {
@@ -104,6 +104,7 @@ export interface GridSearchOptions {
 
 /** Scores every combination (the last key varies fastest), returned best first. */
 export async function gridSearch(opts: GridSearchOptions): Promise<Trial[]> {
+  opts = optionsOf<GridSearchOptions>('gridSearch', opts) as GridSearchOptions;
   const op = 'gridSearch';
   const mode = checkCommon(op, opts?.objective, opts?.mode ?? 'min');
   const space = opts.space;
@@ -127,6 +128,7 @@ export interface RandomSearchOptions {
 
 /** Scores `trials` parameter sets drawn from the space with the (seeded) generator, best first. */
 export async function randomSearch(opts: RandomSearchOptions): Promise<Trial[]> {
+  opts = optionsOf<RandomSearchOptions>('randomSearch', opts) as RandomSearchOptions;
   const op = 'randomSearch';
   const mode = checkCommon(op, opts?.objective, opts?.mode ?? 'min');
   if (!Number.isInteger(opts.trials) || opts.trials < 1) throw new RangeError(`${op}: trials must be a positive integer, got ${describe(opts.trials)}`);
@@ -153,6 +155,7 @@ export interface CrossValidateOptions<T> {
 
 /** Scores each of k folds (train on the rest, validate on the fold): the scores, their mean and population std. */
 export async function crossValidate<T>(opts: CrossValidateOptions<T>): Promise<{ scores: number[]; mean: number; std: number }> {
+  opts = optionsOf<CrossValidateOptions<T>>('crossValidate', opts) as CrossValidateOptions<T>;
   const op = 'crossValidate';
   if (typeof opts?.objective !== 'function') throw new TypeError(`${op}: objective must be a function`);
   if (opts.trial !== undefined && (opts.trial === null || typeof opts.trial.report !== 'function' || typeof opts.trial.shouldPrune !== 'function')) {
