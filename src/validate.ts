@@ -44,8 +44,17 @@ export function describe(v: unknown): string {
 }
 
 export function checkTensor(op: string, x: unknown, what = 'input'): Tensor {
-  if (!(x instanceof Tensor)) throw new TypeError(`${op}: ${what} must be a Tensor, got ${describe(x)}`);
-  return x;
+  if (!isTensor(x)) throw new TypeError(`${op}: ${what} must be a Tensor, got ${describe(x)}`);
+  return x as Tensor;
+}
+
+/** `instanceof Tensor` that a Proxy whose getPrototypeOf trap throws cannot turn into its own error. */
+function isTensor(x: unknown): boolean {
+  try {
+    return x instanceof Tensor;
+  } catch {
+    return false;
+  }
 }
 
 /** A float32 or float64 tensor (what differentiable and floating-point-only ops take). */

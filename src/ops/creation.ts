@@ -52,7 +52,7 @@ function castArray(src: TypedArray, dtype: DType): TypedArray {
 function shapeAndOptions(op: string, args: unknown[]): [number[], RandomOptions] {
   let opts: unknown;
   const last = args[args.length - 1];
-  if (args.length && typeof last === 'object' && last !== null && !Array.isArray(last)) {
+  if ((args.length && typeof last === 'object' && last !== null && !Array.isArray(last)) || (args.length > 1 && last === null)) {
     opts = last;
     args = args.slice(0, -1);
   }
