@@ -114,6 +114,35 @@ describe('null options are absent options', () => {
   });
 });
 
+describe('file errors name the reader or writer and the file', () => {
+  const missing = '/nonexistent-tapegrad-dir/f';
+  const m = (): tg.nn.Module => new tg.nn.Linear(2, 2);
+  const files: Row[] = [
+    ['io.load of a missing file', () => tg.io.load(missing), Error, /^io\.load: \/nonexistent-tapegrad-dir\/f: ENOENT/],
+    ['io.load of a directory', () => tg.io.load('/tmp'), Error, /^io\.load: \/tmp: not a regular file/],
+    ['io.save into a missing folder', () => tg.io.save(m().stateDict(), missing), Error, /^io\.save: \/nonexistent-tapegrad-dir\/f: ENOENT/],
+    ['readIdx of a missing file', () => tg.io.readIdx(missing), Error, /^readIdx: \/nonexistent-tapegrad-dir\/f: ENOENT/],
+    ['onnx.load of a missing file', () => tg.onnx.load(missing), Error, /^onnx\.load: \/nonexistent-tapegrad-dir\/f: ENOENT/],
+    ['onnx.load of a directory', () => tg.onnx.load('/tmp'), TypeError, /^onnx\.load: \/tmp: not a regular file/],
+    ['onnx.load of /dev/zero', () => tg.onnx.load('/dev/zero'), TypeError, /^onnx\.load: \/dev\/zero: not a regular file/],
+    ['onnx.exportModel into a missing folder', () => tg.onnx.exportModel(m(), [tg.zeros([1, 2])], missing), Error, /^onnx\.exportModel: \/nonexistent-tapegrad-dir\/f: ENOENT/],
+    ['plotHistory into a missing folder', () => tg.train.plotHistory({ epoch: [0, 1], loss: [1, 0.5] } as never, missing), Error, /^plotHistory: \/nonexistent-tapegrad-dir\/f: ENOENT/],
+  ];
+  for (const [name, call, type, pattern] of files) {
+    it(name, () => {
+      let err: unknown;
+      try {
+        call();
+      } catch (e) {
+        err = e;
+      }
+      expect(err, `${name} did not throw`).toBeInstanceOf(type);
+      expect((err as Error).message).toMatch(pattern);
+      if (/ENOENT/.test(pattern.source)) expect((err as NodeJS.ErrnoException).code).toBe('ENOENT');
+    });
+  }
+});
+
 it('the element limit is what one float64 buffer can hold', async () => {
   const { constants } = await import('node:buffer');
   expect(LIMIT).toContain(String(Math.min(2 ** 31 - 1, Math.floor(constants.MAX_LENGTH / 8))));

@@ -12,6 +12,7 @@ import { Storage, Tensor, isTensor } from '../tensor';
 import { contiguousStrides, shapeStr } from '../shape';
 import { MAX_DIMS } from '../validate';
 import { noGrad } from '../autograd/grad-mode';
+import { fsCall } from './fs-errors';
 
 export interface SaveOptions {
   /** Free-form string → string map stored under the header's `__metadata__` key. */
@@ -28,7 +29,7 @@ export interface LoadResult {
 export class SafetensorsFormatError extends Error {
   readonly path: string;
   constructor(file: string, problem: string) {
-    super(`safetensors: ${file}: ${problem}`);
+    super(`io.load: ${file}: ${problem}`);
     this.name = 'SafetensorsFormatError';
     this.path = file;
   }
@@ -144,16 +145,18 @@ function writeAll(fd: number, bytes: Uint8Array): void {
  * Writes through `write(fd)` into a temporary file next to `target`, fsyncs it and renames it over
  * `target`, so `target` is either the old file or the complete new one. The temporary is removed on error.
  */
-export function writeAtomically(target: string, write: (fd: number) => void): void {
+export function writeAtomically(op: string, target: string, write: (fd: number) => void): void {
   const dir = path.dirname(target);
   const tmp = path.join(dir, `.${path.basename(target)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
-  let fd = fs.openSync(tmp, 'wx');
+  let fd = fsCall(op, target, () => fs.openSync(tmp, 'wx'));
   try {
-    write(fd);
-    fs.fsyncSync(fd);
-    fs.closeSync(fd);
-    fd = -1;
-    fs.renameSync(tmp, target);
+    fsCall(op, target, () => {
+      write(fd);
+      fs.fsyncSync(fd);
+      fs.closeSync(fd);
+      fd = -1;
+      fs.renameSync(tmp, target);
+    });
   } catch (e) {
     if (fd >= 0) {
       try { fs.closeSync(fd); } catch { /* already failing */ }
@@ -197,7 +200,7 @@ export function save(stateDict: Record<string, Tensor> | Map<string, Tensor>, fi
   const length = Buffer.alloc(8);
   length.writeBigUInt64LE(BigInt(header.length));
 
-  writeAtomically(target, (fd) => {
+  writeAtomically('io.save', target, (fd) => {
     writeAll(fd, length);
     writeAll(fd, header);
     for (const { tensor } of entries) writeAll(fd, tensorBytes(tensor));
@@ -419,7 +422,7 @@ function readTensor(fd: number, file: string, e: InEntry, dataStart: number): Te
  */
 export function loadWithMetadata(file: string): LoadResult {
   const source = checkPath('io.load', file);
-  const fd = fs.openSync(source, 'r');
+  const fd = fsCall('io.load', source, () => fs.openSync(source, 'r'));
   try {
     const stat = fs.fstatSync(fd);
     if (!stat.isFile()) throw new SafetensorsFormatError(source, 'not a regular file');

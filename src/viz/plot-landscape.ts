@@ -5,6 +5,7 @@ import { Chart, checkPath, contourLevels, extent, padded, PALETTE } from './char
 import type { LossLandscape } from './landscape';
 import { surfaceSvg } from './surface';
 import { describe } from '../validate';
+import { fsCall } from '../io/fs-errors';
 
 export interface PlotLossLandscapeOptions {
   /** 'line' for a 1-D result; 'contour' (default) or 'surface' for a 2-D one. */
@@ -52,7 +53,7 @@ export function plotLossLandscape(result: LossLandscape, path: string, opts: Plo
   }
   if (kind === 'surface') {
     const svg = surfaceSvg(alphas, betas, grid, { title: opts.title ?? 'Loss surface', xLabel: 'α', yLabel: 'β', zLabel: 'loss' });
-    writeFileSync(path, svg);
+    fsCall(owner, path, () => writeFileSync(path, svg));
     return svg;
   }
   const chart = new Chart(owner, {
