@@ -1,7 +1,7 @@
 // Conv2d, MaxPool2d and AvgPool2d modules (the functional forms are in conv.ts).
 import { Tensor } from '../tensor';
 import { DType } from '../dtype';
-import { Generator } from '../random';
+import { Generator, resolveGenerator } from '../random';
 import { shapeStr } from '../shape';
 import { zeros } from '../ops/creation';
 import {
@@ -43,6 +43,7 @@ export class Conv2d extends Module {
   constructor(inChannels: number, outChannels: number, kernelSize: IntOrPair, opts: Conv2dLayerOptions = {}) {
     super();
     opts = optionsOf<Conv2dLayerOptions>('Conv2d', opts) as Conv2dLayerOptions;
+    resolveGenerator('Conv2d', opts.generator); // checked before anything is allocated
     const name = 'Conv2d';
     this.inChannels = positive(name, inChannels, 'inChannels');
     this.outChannels = positive(name, outChannels, 'outChannels');

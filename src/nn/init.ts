@@ -5,6 +5,7 @@ import { noGrad } from '../autograd/grad-mode';
 import { Generator, resolveGenerator } from '../random';
 import { shapeStr } from '../shape';
 import { checkFinite, checkFloatTensor, checkNumber, checkTensor, describe, optionsOf } from '../validate';
+import { checkInPlace } from '../ops/convert';
 
 export interface InitOptions {
   generator?: Generator;
@@ -66,6 +67,7 @@ function fans(op: string, t: Tensor): [number, number] {
 function fill(op: string, t: Tensor, draw: (buf: Tensor, g: Generator) => void, opts: InitOptions): Tensor {
   opts = optionsOf<InitOptions>(op, opts) as InitOptions;
   const g = resolveGenerator(op, opts.generator);
+  noGrad(() => checkInPlace(op, t));
   if (t.size === 0) return t;
   const buf = Tensor._empty(t._shape, t.dtype);
   draw(buf, g);
@@ -98,7 +100,10 @@ export function normal_(t: Tensor, mean = 0, std = 1, opts: InitOptions = {}): T
 function constantFill(op: string, t: Tensor, val: number): Tensor {
   checkFloatTensor(op, t, 'tensor');
   checkNumber(op, val, 'val');
-  return noGrad(() => t.fill_(val));
+  return noGrad(() => {
+    checkInPlace(op, t);
+    return t.fill_(val);
+  });
 }
 
 export function constant_(t: Tensor, val: number): Tensor {

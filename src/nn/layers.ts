@@ -1,7 +1,7 @@
 // Containers, Linear and the activation modules.
 import { Tensor } from '../tensor';
 import { DType } from '../dtype';
-import { Generator } from '../random';
+import { Generator, resolveGenerator } from '../random';
 import { shapeStr } from '../shape';
 import { zeros } from '../ops/creation';
 import * as F from './functional';
@@ -85,6 +85,7 @@ export class Linear extends Module {
   constructor(inFeatures: number, outFeatures: number, opts: LinearOptions = {}) {
     super();
     opts = optionsOf<LinearOptions>('Linear', opts) as LinearOptions;
+    resolveGenerator('Linear', opts.generator); // checked before anything is allocated
     this.inFeatures = checkSize('Linear', inFeatures, 'inFeatures');
     this.outFeatures = checkSize('Linear', outFeatures, 'outFeatures');
     const dtype = opts.dtype ?? 'float32';

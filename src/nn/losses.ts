@@ -12,7 +12,7 @@ import { tensor } from '../ops/creation';
 import { where } from '../ops/elementwise';
 import { op, scalarTensor } from '../ops/util';
 import { logSoftmax, softmax } from './functional';
-import { Module } from './module';
+import { Module, Parameter } from './module';
 import { checkFloatTensor, checkTensor, describe, optionsOf } from '../validate';
 
 export type Reduction = 'mean' | 'sum' | 'none';
@@ -74,6 +74,11 @@ function broadcastable(fn: string, w: Tensor, shape: readonly number[], name: st
 function optionalWeight(fn: string, w: unknown, name = 'weight'): Tensor | null {
   if (w === undefined || w === null) return null;
   return checkFloatTensor(fn, w, name);
+}
+
+/** A module keeps a weight as a buffer: a Parameter passed as one is kept as its data (shared storage). */
+function asBuffer(w: Tensor | null): Tensor | null {
+  return w instanceof Parameter ? w.detach() : w;
 }
 
 function finiteNumber(fn: string, v: unknown, name: string, min = -Infinity): number {
@@ -655,7 +660,7 @@ export class BCELoss extends Loss {
   constructor(opts: BCELossOptions = {}) {
     super('BCELoss', opts);
     opts = optionsOf<BCELossOptions>('BCELoss', opts) as BCELossOptions;
-    this.registerBuffer('weight', optionalWeight('BCELoss', opts.weight));
+    this.registerBuffer('weight', asBuffer(optionalWeight('BCELoss', opts.weight)));
   }
   override forward(input: Tensor, target: Tensor): Tensor {
     return binaryCrossEntropy(input, target, { reduction: this.reduction, weight: this.weight });
@@ -668,8 +673,8 @@ export class BCEWithLogitsLoss extends Loss {
   constructor(opts: BCEWithLogitsLossOptions = {}) {
     super('BCEWithLogitsLoss', opts);
     opts = optionsOf<BCEWithLogitsLossOptions>('BCEWithLogitsLoss', opts) as BCEWithLogitsLossOptions;
-    this.registerBuffer('weight', optionalWeight('BCEWithLogitsLoss', opts.weight));
-    this.registerBuffer('posWeight', optionalWeight('BCEWithLogitsLoss', opts.posWeight, 'posWeight'));
+    this.registerBuffer('weight', asBuffer(optionalWeight('BCEWithLogitsLoss', opts.weight)));
+    this.registerBuffer('posWeight', asBuffer(optionalWeight('BCEWithLogitsLoss', opts.posWeight, 'posWeight')));
   }
   override forward(input: Tensor, target: Tensor): Tensor {
     return binaryCrossEntropyWithLogits(input, target, { reduction: this.reduction, weight: this.weight, posWeight: this.posWeight });
@@ -682,7 +687,7 @@ export class NLLLoss extends Loss {
   constructor(opts: NLLLossOptions = {}) {
     super('NLLLoss', opts);
     opts = optionsOf<NLLLossOptions>('NLLLoss', opts) as NLLLossOptions;
-    this.registerBuffer('weight', optionalWeight('NLLLoss', opts.weight));
+    this.registerBuffer('weight', asBuffer(optionalWeight('NLLLoss', opts.weight)));
     this.ignoreIndex = ignoreIndexOf('NLLLoss', opts.ignoreIndex);
   }
   override forward(input: Tensor, target: Tensor): Tensor {
@@ -697,7 +702,7 @@ export class CrossEntropyLoss extends Loss {
   constructor(opts: CrossEntropyLossOptions = {}) {
     super('CrossEntropyLoss', opts);
     opts = optionsOf<CrossEntropyLossOptions>('CrossEntropyLoss', opts) as CrossEntropyLossOptions;
-    this.registerBuffer('weight', optionalWeight('CrossEntropyLoss', opts.weight));
+    this.registerBuffer('weight', asBuffer(optionalWeight('CrossEntropyLoss', opts.weight)));
     this.ignoreIndex = ignoreIndexOf('CrossEntropyLoss', opts.ignoreIndex);
     this.labelSmoothing = opts.labelSmoothing ?? 0;
   }

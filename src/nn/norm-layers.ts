@@ -2,7 +2,7 @@
 // (so a PyTorch state dict loads: weight, bias, running_mean, running_var, num_batches_tracked).
 import { Tensor } from '../tensor';
 import { DType } from '../dtype';
-import { Generator } from '../random';
+import { Generator, resolveGenerator } from '../random';
 import { noGrad } from '../autograd/grad-mode';
 import { shapeStr } from '../shape';
 import { ones, zeros } from '../ops/creation';
@@ -180,6 +180,7 @@ export class LayerNorm extends Module {
     this.eps = eps;
     this.elementwiseAffine = boolArg('LayerNorm', opts.elementwiseAffine, 'elementwiseAffine', true);
     const dtype = dtypeArg('LayerNorm', opts.dtype);
+    checkElements('LayerNorm', this.normalizedShape, 'normalizedShape');
     this.weight = this.elementwiseAffine ? new Parameter(ones(this.normalizedShape, { dtype })) : null;
     this.bias = this.elementwiseAffine ? new Parameter(zeros(this.normalizedShape, { dtype })) : null;
   }
@@ -242,6 +243,7 @@ export class Embedding extends Module {
   constructor(numEmbeddings: number, embeddingDim: number, opts: EmbeddingModuleOptions = {}) {
     super();
     opts = optionsOf<EmbeddingModuleOptions>('Embedding', opts) as EmbeddingModuleOptions;
+    resolveGenerator('Embedding', opts.generator); // checked before anything is allocated
     this.numEmbeddings = checkSize('Embedding', numEmbeddings, 'numEmbeddings');
     this.embeddingDim = checkSize('Embedding', embeddingDim, 'embeddingDim');
     this.paddingIdx = paddingIndexArg('Embedding', opts.paddingIdx, numEmbeddings);

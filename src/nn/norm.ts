@@ -9,7 +9,7 @@ import { Generator, resolveGenerator } from '../random';
 import { numel, shapeStr } from '../shape';
 import { op } from '../ops/util';
 import { indexSelect } from '../ops/indexing';
-import { checkFloatTensor, describe, optionsOf } from '../validate';
+import { checkFloatTensor, checkShape, describe, optionsOf } from '../validate';
 
 
 /** An optional per-feature tensor (weight, bias, running stats): null, or `shape` in the input's dtype. */
@@ -250,11 +250,10 @@ export function layerNorm(
 
 /** @internal A non-empty list of non-negative integer sizes. */
 export function normalizedShapeArg(fn: string, s: unknown): number[] {
-  const arr = typeof s === 'number' ? [s] : Array.isArray(s) ? (s as unknown[]).slice() : null;
-  if (arr === null || arr.length === 0 || !arr.every((v) => typeof v === 'number' && Number.isInteger(v) && v >= 0)) {
-    throw new RangeError(`${fn}: normalizedShape must be a non-negative integer or a non-empty array of them, got ${describe(s)}`);
-  }
-  return arr as number[];
+  const arr = typeof s === 'number' ? [s] : s;
+  if (Array.isArray(arr) && arr.length === 0) throw new RangeError(`${fn}: normalizedShape must be a non-empty array of sizes`);
+  if (!Array.isArray(arr)) throw new TypeError(`${fn}: normalizedShape must be a size or a non-empty array of sizes, got ${describe(s)}`);
+  return checkShape(fn, arr, 'normalizedShape');
 }
 
 // ---- dropout -------------------------------------------------------------------------------

@@ -54,7 +54,7 @@ export function to(x: Tensor, dtype: DType): Tensor {
 
 // ---- in place ------------------------------------------------------------------------------
 
-function checkInPlace(name: string, self: Tensor, other?: Tensor): void {
+export function checkInPlace(name: string, self: Tensor, other?: Tensor): void {
   if (isGradEnabled()) {
     if (self.requiresGrad) {
       throw new Error(
@@ -102,6 +102,7 @@ function binaryInPlace(name: string, code: BinaryOp, self: Tensor, other: Tensor
 
 export function add_(self: Tensor, other: Tensor | number, alpha = 1): Tensor {
   checkNumber('add_', alpha, 'alpha');
+  if (typeof other !== 'number') checkTensor('add_', other, 'other');
   const o = alpha === 1 || typeof other === 'number' ? (typeof other === 'number' ? other * alpha : other) : other.mul(alpha);
   return binaryInPlace('add_', BinaryOp.Add, self, o);
 }
