@@ -15,6 +15,10 @@ const trap = () => {
   throw new UserCodeError('user code threw');
 };
 
+const coerced = () => {
+  throw new Error('the library converted a user object to a primitive');
+};
+
 // Values are recipes, made fresh for every call (in-place ops change their arguments).
 const small = (shape, dtype = 'float32') => tg.rand(shape, { dtype: dtype === 'int32' ? 'float32' : dtype }).mul(4).sub(2).to(dtype);
 const recipes = {
@@ -48,12 +52,15 @@ const recipes = {
   'function': () => () => 1, 'symbol': () => Symbol('s'),
   'fake tensor': () => ({ shape: [2], dtype: 'float32', size: 2, ndim: 1, _shape: [2] }),
   'throwing Proxy': () => new Proxy({}, { get: trap, getPrototypeOf: trap, has: trap, ownKeys: trap, getOwnPropertyDescriptor: trap }),
-  'object with throwing toString': () => ({ toString: trap, valueOf: trap }),
+  // The library never converts a user's object to a string or number (messages name it by its type).
+  'object with throwing toString': () => ({ toString: coerced, valueOf: coerced, [Symbol.toPrimitive]: coerced }),
   '{dim: 1}': () => ({ dim: 1 }), '{dtype: "int32"}': () => ({ dtype: 'int32' }), '{dtype: "x"}': () => ({ dtype: 'x' }),
   '{reduction: "x"}': () => ({ reduction: 'x' }), '{padding: 1e5}': () => ({ padding: 1e5 }), '{stride: 0}': () => ({ stride: 0 }),
   '{approximate: null}': () => ({ approximate: null }), '{keepDim: "yes"}': () => ({ keepDim: 'yes' }), '{generator: 5}': () => ({ generator: 5 }),
   'Generator': () => new tg.Generator(1),
   'Linear(3, 2)': () => new tg.nn.Linear(3, 2),
+  'parameters': () => new tg.nn.Linear(3, 2).parameters(),
+  '{lr: 0.1}': () => ({ lr: 0.1 }), '{lr: -1}': () => ({ lr: -1 }), '{betas: [2, 0]}': () => ({ betas: [2, 0] }), '{stepSize: 0}': () => ({ stepSize: 0 }),
 };
 const names = Object.keys(recipes);
 
@@ -72,6 +79,13 @@ for (const k of ['TensorDataset', 'DataLoader', 'Subset']) calls.push([k, (a) =>
 const LAYERS = ['Linear', 'Conv2d', 'MaxPool2d', 'AvgPool2d', 'BatchNorm1d', 'BatchNorm2d', 'LayerNorm', 'Dropout', 'Embedding',
   'Flatten', 'LeakyReLU', 'ELU', 'GELU', 'Softplus', 'Softmax', 'LogSoftmax', 'MSELoss', 'L1Loss', 'HuberLoss', 'CrossEntropyLoss', 'NLLLoss'];
 for (const k of LAYERS) if (typeof tg.nn[k] === 'function') calls.push([k, (a) => new tg.nn[k](...a)]);
+for (const k of ['SGD', 'Adam', 'AdamW', 'Adagrad', 'RMSprop', 'Adadelta', 'Adamax', 'NAdam']) {
+  if (typeof tg.optim[k] === 'function') calls.push([k, (a) => new tg.optim[k](...a)]);
+}
+const sched = tg.optim.lrScheduler;
+for (const k of ['StepLR', 'MultiStepLR', 'ExponentialLR', 'CosineAnnealingLR', 'LinearLR', 'LambdaLR', 'ReduceLROnPlateau']) {
+  if (typeof sched[k] === 'function') calls.push([k, (a) => new sched[k](new tg.optim.SGD([tg.zeros([2], { requiresGrad: true })], { lr: 0.1 }), ...a)]);
+}
 const METHODS = ['add', 'mul', 'sum', 'mean', 'max', 'reshape', 'view', 'expand', 'permute', 'transpose', 'squeeze', 'unsqueeze',
   'flatten', 'narrow', 'slice', 'split', 'chunk', 'gather', 'indexSelect', 'fill_', 'zero_', 'copy_', 'add_', 'mul_', 'to', 'item',
   'matmul', 'clamp', 'pow', 'softmax', 'logSoftmax', 'var', 'std', 'norm', 'argmax', 'logsumexp', 'backward', 'requiresGrad_'];

@@ -39,12 +39,18 @@ function fromTyped(data: TypedArray, shape: number[]): Tensor {
   return new Tensor(new Storage(data), shape, contiguousStrides(shape), 0, dtypeOfArray(data));
 }
 
-function castArray(src: TypedArray, dtype: DType): TypedArray {
+function castArray(op: string, src: TypedArray, dtype: DType): TypedArray {
   if (dtypeOfArray(src) === dtype) return src.slice();
   const out = allocate(dtype, src.length);
   const shape = [src.length];
   const a = fromTyped(out, shape);
-  native.copy(out, src, elementwiseMeta(shape, [a, fromTyped(src, shape)]));
+  try {
+    native.copy(out, src, elementwiseMeta(shape, [a, fromTyped(src, shape)]));
+  } catch (e) {
+    // The kernel refuses NaN, infinite and out-of-range values for int32: say who was called.
+    if (e instanceof RangeError) throw new RangeError(`${op}: ${e.message.replace(/^copy: /, '')}`);
+    throw e;
+  }
   return out;
 }
 
@@ -124,7 +130,7 @@ export function tensor(data: unknown, opts?: CreateOptions & { shape?: number[] 
   checkShape('tensor', shape);
   const srcIsTyped = data instanceof Float32Array || data instanceof Float64Array || data instanceof Int32Array || data instanceof Tensor;
   const dtype = o.dtype ?? (srcIsTyped ? dtypeOfArray(src) : 'float32');
-  return finish(fromTyped(castArray(src, dtype), shape), o, 'tensor');
+  return finish(fromTyped(castArray('tensor', src, dtype), shape), o, 'tensor');
 }
 
 function filled(op: string, shape: readonly number[], value: number, opts: unknown): Tensor {
@@ -198,7 +204,7 @@ export function arange(start: number, end?: number | CreateOptions, step?: numbe
   const values = new Float64Array(n);
   for (let i = 0; i < n; i++) values[i] = s + i * st;
   const oo = options('arange', o);
-  return finish(fromTyped(castArray(values, oo.dtype ?? 'float32'), [n]), oo, 'arange');
+  return finish(fromTyped(castArray('arange', values, oo.dtype ?? 'float32'), [n]), oo, 'arange');
 }
 
 export function linspace(start: number, end: number, steps: number, opts?: CreateOptions): Tensor {
@@ -212,7 +218,7 @@ export function linspace(start: number, end: number, steps: number, opts?: Creat
   for (let i = 0; i < n; i++) values[i] = i < half ? s + step * i : e - step * (n - 1 - i);
   if (n === 1) values[0] = s;
   const o = options('linspace', opts);
-  return finish(fromTyped(castArray(values, o.dtype ?? 'float32'), [n]), o, 'linspace');
+  return finish(fromTyped(castArray('linspace', values, o.dtype ?? 'float32'), [n]), o, 'linspace');
 }
 
 export function eye(n: number, m?: number | CreateOptions, opts?: CreateOptions): Tensor {
