@@ -4,7 +4,7 @@ import { shapeStr } from '../shape';
 import { narrow } from '../ops/shape';
 import { randperm } from '../ops/creation';
 import { Generator, resolveGenerator } from '../random';
-import { MAX_ELEMENTS, describe, optionsOf } from '../validate';
+import { MAX_ELEMENTS, checkTensor, describe, optionsOf } from '../validate';
 
 /** A map-style dataset, as torch.utils.data.Dataset: `length` items, read with `get(i)`. */
 export abstract class Dataset<T = unknown> {
@@ -40,7 +40,7 @@ export class TensorDataset extends Dataset<Tensor[]> {
     super();
     if (tensors.length === 0) throw new TypeError('TensorDataset: expected at least one tensor');
     tensors.forEach((t, k) => {
-      if (!(t instanceof Tensor)) throw new TypeError(`TensorDataset: argument ${k} must be a Tensor, got ${describe(t)}`);
+      checkTensor('TensorDataset', t, `argument ${k}`);
       if (t.ndim === 0) throw new RangeError(`TensorDataset: argument ${k} is a 0-d tensor; every tensor needs a first (sample) dimension`);
     });
     const n = tensors[0]._shape[0];

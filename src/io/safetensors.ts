@@ -10,7 +10,7 @@ import type { DType } from '../dtype';
 import { allocate } from '../alloc';
 import { Storage, Tensor, isTensor } from '../tensor';
 import { contiguousStrides, shapeStr } from '../shape';
-import { MAX_DIMS } from '../validate';
+import { describe, MAX_DIMS } from '../validate';
 import { noGrad } from '../autograd/grad-mode';
 import { fsCall } from './fs-errors';
 
@@ -61,12 +61,6 @@ function isPlainObject(x: unknown): x is Record<string, unknown> {
   return x !== null && typeof x === 'object' && !Array.isArray(x) && !(x instanceof Map) && !isTensor(x);
 }
 
-function describe(x: unknown): string {
-  if (x === null) return 'null';
-  if (Array.isArray(x)) return 'an array';
-  if (isTensor(x)) return 'a Tensor';
-  return typeof x;
-}
 
 /** A short rendering of a JSON value for messages (headers can hold huge or deeply nested values). */
 function brief(x: unknown): string {

@@ -9,7 +9,7 @@ import {
 } from './conv';
 import * as init from './init';
 import { Module, Parameter } from './module';
-import { checkElements, checkPair, describe, optionsOf } from '../validate';
+import { checkElements, checkPair, checkTensor, describe, optionsOf } from '../validate';
 
 export interface Conv2dLayerOptions {
   stride?: IntOrPair;
@@ -75,7 +75,7 @@ export class Conv2d extends Module {
 
   override forward(x: Tensor): Tensor {
     const me = `Conv2d(${this.inChannels}, ${this.outChannels}, kernelSize=${pairStr(this.kernelSize)})`;
-    if (!(x instanceof Tensor)) throw new TypeError(`${me}: input must be a Tensor, got ${describe(x)}`);
+    checkTensor(me, x);
     if (x.ndim !== 3 && x.ndim !== 4) throw new RangeError(`${me}: expected a 3-D [C, H, W] or 4-D [N, C, H, W] input, got shape ${shapeStr(x.shape)}`);
     const c = x.shape[x.ndim - 3];
     if (c !== this.inChannels) throw new RangeError(`${me}: input shape ${shapeStr(x.shape)} has ${c} channels, expected ${this.inChannels}`);
@@ -101,9 +101,9 @@ export class Conv2d extends Module {
 }
 
 function poolForward(layer: string, x: unknown, fn: (x: Tensor) => Tensor): Tensor {
-  if (!(x instanceof Tensor)) throw new TypeError(`${layer}: input must be a Tensor, got ${describe(x)}`);
+  const t = checkTensor(layer, x);
   try {
-    return fn(x);
+    return fn(t);
   } catch (e) {
     if (e instanceof RangeError) throw new RangeError(`${layer}: ${e.message}`);
     throw e;

@@ -7,7 +7,7 @@ import { enableGrad, noGrad } from '../autograd/grad-mode';
 import { grad } from '../autograd/engine';
 import { tensor } from '../ops/creation';
 import { Module } from './module';
-import { describe, optionsOf } from '../validate';
+import { checkTensor, describe, optionsOf } from '../validate';
 
 
 function tensorList(fn: string, params: unknown): Tensor[] {
@@ -19,7 +19,7 @@ function tensorList(fn: string, params: unknown): Tensor[] {
         : null;
   if (!list) throw new TypeError(`${fn}: parameters must be a Tensor or an iterable of Tensors, got ${describe(params)}`);
   list.forEach((p, i) => {
-    if (!(p instanceof Tensor)) throw new TypeError(`${fn}: parameters[${i}] must be a Tensor, got ${describe(p)}`);
+    checkTensor(fn, p, `parameters[${i}]`);
   });
   return list as Tensor[];
 }

@@ -13,6 +13,7 @@ import { shapeStr } from '../shape';
 import { checkLoader, resolveLoss, scalarLoss, unpack, LossFn } from '../train/fit';
 import type { Loader, LossLike } from '../train/types';
 import { describe, linspace } from './args';
+import { checkTensor } from '../validate';
 
 export type Direction = Record<string, Tensor>;
 export type Normalization = 'filter' | 'layer' | 'none';
@@ -70,10 +71,10 @@ function checkDirection(owner: string, k: number, dir: unknown, params: [string,
   if (dir === null || typeof dir !== 'object' || Array.isArray(dir)) throw new TypeError(`${owner}: directions[${k}] must be a Record<string, Tensor> keyed by parameter name, got ${describe(dir)}`);
   const byName = new Map(params);
   const out: Direction = {};
-  for (const [name, t] of Object.entries(dir as Record<string, unknown>)) {
+  for (const [name, v] of Object.entries(dir as Record<string, unknown>)) {
     const w = byName.get(name);
     if (w === undefined) throw new RangeError(`${owner}: directions[${k}] has '${name}', which is not a parameter of the model (parameters: ${params.map((p) => p[0]).join(', ')})`);
-    if (!(t instanceof Tensor)) throw new TypeError(`${owner}: directions[${k}]['${name}'] must be a Tensor, got ${describe(t)}`);
+    const t = checkTensor(owner, v, `directions[${k}]['${name}']`);
     if (shapeStr(t.shape) !== shapeStr(w.shape)) throw new RangeError(`${owner}: directions[${k}]['${name}'] has shape ${shapeStr(t.shape)}, the parameter has ${shapeStr(w.shape)}`);
     if (t.dtype !== w.dtype) throw new TypeError(`${owner}: directions[${k}]['${name}'] is ${t.dtype}, the parameter is ${w.dtype}`);
     out[name] = t;
