@@ -1,6 +1,7 @@
 // Seeded, counter-based randomness: a generator is a 64-bit key and a counter; each draw of n
 // numbers uses counters [offset, offset + n), so results never depend on the thread count.
 import { native, TypedArray } from './native';
+import { describe } from './validate';
 
 const DEFAULT_SEED = 67280421310721n;
 
@@ -22,7 +23,7 @@ export class Generator {
     let s: bigint;
     if (typeof seed === 'bigint') s = seed;
     else if (typeof seed === 'number' && Number.isSafeInteger(seed)) s = BigInt(seed);
-    else throw new TypeError(`${op}: seed must be an integer (number or bigint), got ${String(seed)}`);
+    else throw new TypeError(`${op}: seed must be an integer (number or bigint), got ${describe(seed)}`);
     s = BigInt.asUintN(64, s);
     this._seed = s;
     this._k0 = Number(s & 0xffffffffn);

@@ -1,5 +1,5 @@
 import { native, prebuilt, addonFile } from './native';
-import { checkInt } from './shape';
+import { checkInt } from './validate';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { version } = require('../package.json') as { version: string };

@@ -1,4 +1,5 @@
-// Shape arithmetic and the argument checks every op shares.
+// Shape arithmetic (the argument checks are in validate.ts).
+import { checkElements } from './limits';
 
 export function shapeStr(shape: readonly number[]): string {
   return `[${shape.join(', ')}]`;
@@ -31,40 +32,6 @@ export function isDense(shape: readonly number[], strides: readonly number[]): b
   return true;
 }
 
-export const MAX_DIMS = 16;
-
-export function checkSize(op: string, v: unknown, what = 'size'): number {
-  if (typeof v !== 'number') throw new TypeError(`${op}: ${what} must be a number, got ${typeof v}`);
-  if (!Number.isSafeInteger(v) || v < 0) {
-    throw new RangeError(`${op}: ${what} must be a non-negative integer, got ${v}`);
-  }
-  return v;
-}
-
-export function checkShape(op: string, shape: unknown): number[] {
-  if (!Array.isArray(shape)) throw new TypeError(`${op}: shape must be an array of sizes`);
-  if (shape.length > MAX_DIMS) throw new RangeError(`${op}: at most ${MAX_DIMS} dims are supported, got ${shape.length}`);
-  const out = shape.map((s) => checkSize(op, s));
-  if (numel(out) > 2 ** 31 - 1) throw new RangeError(`${op}: shape ${shapeStr(out)} has too many elements`);
-  return out;
-}
-
-export function checkInt(op: string, v: unknown, what: string): number {
-  if (typeof v !== 'number') throw new TypeError(`${op}: ${what} must be a number, got ${typeof v}`);
-  if (!Number.isSafeInteger(v)) throw new RangeError(`${op}: ${what} must be an integer, got ${v}`);
-  return v;
-}
-
-export function normDim(op: string, dim: unknown, ndim: number, shape: readonly number[]): number {
-  const d = checkInt(op, dim, 'dim');
-  const lo = ndim === 0 ? -1 : -ndim;
-  const hi = ndim === 0 ? 0 : ndim - 1;
-  if (d < lo || d > hi) {
-    throw new RangeError(`${op}: dim ${d} is out of range for a tensor of shape ${shapeStr(shape)} (expected ${lo}..${hi})`);
-  }
-  return d < 0 ? d + Math.max(ndim, 1) : d;
-}
-
 export function broadcastShapes(op: string, ...shapes: (readonly number[])[]): number[] {
   if (shapes.length === 2 && sameShape(shapes[0], shapes[1])) return shapes[0].slice();
   const n = Math.max(...shapes.map((s) => s.length));
@@ -81,6 +48,7 @@ export function broadcastShapes(op: string, ...shapes: (readonly number[])[]): n
       }
     }
   }
+  checkElements(op, out, 'broadcast shape', ` (of shapes ${shapes.map(shapeStr).join(' and ')})`);
   return out;
 }
 

@@ -4,7 +4,8 @@ import type { DType } from './dtype';
 import { allocate, allocateUninit } from './alloc';
 import { native, TypedArray } from './native';
 import type { Node } from './autograd/node';
-import { contiguousStrides, isDense, numel } from './shape';
+import { checkElements } from './limits';
+import { contiguousStrides, isDense, numel, shapeStr } from './shape';
 import { formatTensor } from './format';
 
 let storageCount = 0;
@@ -23,6 +24,13 @@ export class Storage {
 }
 
 export type GradHook = (grad: Tensor) => Tensor | void;
+
+// The last guard (the public functions check sizes first, naming themselves): no computed shape
+// reaches the allocator as V8's "Invalid typed array length".
+function boundedNumel(shape: readonly number[]): number {
+  checkElements('Tensor', shape);
+  return numel(shape);
+}
 
 export class Tensor {
   /** @internal */ _st: Storage;
@@ -47,12 +55,12 @@ export class Tensor {
 
   /** @internal A new contiguous tensor with unspecified contents: the caller writes every element. */
   static _empty(shape: readonly number[], dtype: DType): Tensor {
-    return new Tensor(new Storage(allocateUninit(dtype, numel(shape))), shape, contiguousStrides(shape), 0, dtype);
+    return new Tensor(new Storage(allocateUninit(dtype, boundedNumel(shape))), shape, contiguousStrides(shape), 0, dtype);
   }
 
   /** @internal A new contiguous tensor of zeros. */
   static _zeros(shape: readonly number[], dtype: DType): Tensor {
-    return new Tensor(new Storage(allocate(dtype, numel(shape))), shape, contiguousStrides(shape), 0, dtype);
+    return new Tensor(new Storage(allocate(dtype, boundedNumel(shape))), shape, contiguousStrides(shape), 0, dtype);
   }
 
   /** @internal A view sharing this tensor's storage. */

@@ -486,7 +486,7 @@ describe('bad input', () => {
     expectError(() => new nn.BatchNorm1d(3).forward(tg.zeros([2, 4])), RangeError, /^BatchNorm1d\(3\): input shape \[2, 4\] has 4 channels \(dim 1\), expected 3/);
     expectError(() => new nn.BatchNorm1d(3).forward(x), TypeError, /^BatchNorm1d\(3\): input is float64 but the parameters are float32/);
     expectError(() => new nn.BatchNorm1d(-1), RangeError, /^BatchNorm1d: numFeatures must be a non-negative integer, got -1/);
-    expectError(() => new nn.BatchNorm1d(2.5), RangeError, /^BatchNorm1d: numFeatures/);
+    expectError(() => new nn.BatchNorm1d(2.5), TypeError, /^BatchNorm1d: numFeatures must be an integer, got 2.5/);
     expectError(() => new nn.BatchNorm2d(2, { momentum: NaN }), TypeError, /^BatchNorm2d: momentum/);
   });
   it('layerNorm', () => {

@@ -6,6 +6,7 @@ import { noGrad } from './grad-mode';
 import { Generator } from '../random';
 import { randn } from '../ops/creation';
 import { shapeStr, unravel } from '../shape';
+import { checkFinite, describe, optionsOf } from '../validate';
 
 export interface GradcheckOptions {
   eps?: number;
@@ -43,11 +44,11 @@ export interface GradcheckReport {
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Fn = (...args: any[]) => Tensor | Tensor[];
 
-function evalOutputs(fn: Fn, args: unknown[]): Tensor[] {
+function evalOutputs(op: string, fn: Fn, args: unknown[]): Tensor[] {
   const r = fn(...args);
   const outs = Array.isArray(r) ? r : [r];
   outs.forEach((o, i) => {
-    if (!(o instanceof Tensor)) throw new TypeError(`gradcheck: output ${i} of the function is not a Tensor`);
+    if (!(o instanceof Tensor)) throw new TypeError(`${op}: output ${i} of the function must be a Tensor, got ${describe(o)}`);
   });
   return outs.filter((o) => o.dtype !== 'int32');
 }
@@ -57,17 +58,30 @@ function flatValues(outs: Tensor[]): Float64Array[] {
 }
 
 export function gradcheckReport(fn: Fn, inputs: unknown, opts: GradcheckOptions = {}): GradcheckReport {
-  if (typeof fn !== 'function') throw new TypeError('gradcheck: fn must be a function');
+  return report('gradcheckReport', fn, inputs, opts);
+}
+
+/** A tolerance or step: a finite number > 0 (eps) or >= 0 (atol, rtol). */
+function tolerance(op: string, v: unknown, what: string, positive: boolean): number {
+  const x = checkFinite(op, v, what);
+  if (positive ? !(x > 0) : x < 0) throw new RangeError(`${op}: ${what} must be ${positive ? 'positive' : 'non-negative'}, got ${x}`);
+  return x;
+}
+
+// `op` is the public function called (gradcheck or gradcheckReport), named in every error.
+function report(op: string, fn: Fn, inputs: unknown, options: GradcheckOptions): GradcheckReport {
+  const opts = optionsOf<GradcheckOptions>(op, options);
+  if (typeof fn !== 'function') throw new TypeError(`${op}: fn must be a function, got ${describe(fn)}`);
   const list = Array.isArray(inputs) ? inputs : [inputs];
-  const eps = opts.eps ?? 1e-6;
-  const atol = opts.atol ?? 1e-5;
-  const rtol = opts.rtol ?? 1e-3;
+  const eps = tolerance(op, opts.eps ?? 1e-6, 'eps', true);
+  const atol = tolerance(op, opts.atol ?? 1e-5, 'atol', false);
+  const rtol = tolerance(op, opts.rtol ?? 1e-3, 'rtol', false);
   // Work on contiguous copies so perturbations never touch the caller's tensors.
   const args = list.map((a, i) => {
     if (!(a instanceof Tensor)) return a;
     if (a.requiresGrad && a.dtype !== 'float64') {
       throw new TypeError(
-        `gradcheck: input ${i} is ${a.dtype}. Central differences need float64: with float32, eps = ${eps} ` +
+        `${op}: input ${i} is ${a.dtype}. Central differences need float64: with float32, eps = ${eps} ` +
           `changes only the last few bits and the numerical Jacobian is mostly rounding error. ` +
           `Pass x.double().requiresGrad_() instead.`,
       );
@@ -76,9 +90,9 @@ export function gradcheckReport(fn: Fn, inputs: unknown, opts: GradcheckOptions 
     return a.requiresGrad ? c.requiresGrad_(true) : c;
   });
   const checked = args.map((a, i) => (a instanceof Tensor && a.requiresGrad ? i : -1)).filter((i) => i >= 0);
-  if (checked.length === 0) throw new Error('gradcheck: no input requires grad');
+  if (checked.length === 0) throw new Error(`${op}: no input requires grad`);
 
-  const outs = evalOutputs(fn, args);
+  const outs = evalOutputs(op, fn, args);
   const outShapes = outs.map((o) => o.shape);
   const outSizes = outs.map((o) => o.size);
   const reports: GradcheckInputReport[] = [];
@@ -120,13 +134,13 @@ export function gradcheckReport(fn: Fn, inputs: unknown, opts: GradcheckOptions 
       const orig = Float64Array.from(xd);
       const shifted = (s: number): Float64Array[] => {
         for (let j = 0; j < n; j++) xd[j] = orig[j] + s * ud[j];
-        const r = flatValues(evalOutputs(fn, args));
+        const r = flatValues(evalOutputs(op, fn, args));
         xd.set(orig);
         return r;
       };
       const plus = shifted(eps);
       const minus = shifted(-eps);
-      const fresh = evalOutputs(fn, args);
+      const fresh = evalOutputs(op, fn, args);
       outs.forEach((_, o) => {
         const vd = vs[o]._st.data as Float64Array;
         let num = 0;
@@ -150,16 +164,16 @@ export function gradcheckReport(fn: Fn, inputs: unknown, opts: GradcheckOptions 
     for (let j = 0; j < n; j++) {
       const v = xd[j];
       xd[j] = v + eps;
-      const plus = flatValues(evalOutputs(fn, args));
+      const plus = flatValues(evalOutputs(op, fn, args));
       xd[j] = v - eps;
-      const minus = flatValues(evalOutputs(fn, args));
+      const minus = flatValues(evalOutputs(op, fn, args));
       xd[j] = v;
       for (let o = 0; o < outs.length; o++) {
         for (let k = 0; k < outSizes[o]; k++) numJ[o][k * n + j] = (plus[o][k] - minus[o][k]) / (2 * eps);
       }
     }
     // Analytical Jacobian, one output element (row) at a time.
-    const fresh = evalOutputs(fn, args);
+    const fresh = evalOutputs(op, fn, args);
     for (let o = 0; o < outs.length; o++) {
       for (let k = 0; k < outSizes[o]; k++) {
         let row: ArrayLike<number> | null = null;
@@ -178,16 +192,18 @@ export function gradcheckReport(fn: Fn, inputs: unknown, opts: GradcheckOptions 
 }
 
 export function gradcheck(fn: Fn, inputs: unknown, opts: GradcheckOptions = {}): boolean {
-  const r = gradcheckReport(fn, inputs, opts);
+  opts = optionsOf<GradcheckOptions>('gradcheck', opts) as GradcheckOptions;
+  const r = report('gradcheck', fn, inputs, opts);
   if (!r.ok && (opts.raiseException ?? true)) throw new Error(`gradcheck failed: ${r.message}`);
   return r.ok;
 }
 
 /** Checks second derivatives: gradcheck of the function (inputs, gradOutputs) -> input gradients. */
 export function gradgradcheck(fn: Fn, inputs: unknown, opts: GradcheckOptions = {}): boolean {
-  if (typeof fn !== 'function') throw new TypeError('gradgradcheck: fn must be a function');
+  opts = optionsOf<GradcheckOptions>('gradgradcheck', opts) as GradcheckOptions;
+  if (typeof fn !== 'function') throw new TypeError(`gradgradcheck: fn must be a function, got ${describe(fn)}`);
   const list = Array.isArray(inputs) ? inputs : [inputs];
-  const outs = evalOutputs(fn, list);
+  const outs = evalOutputs('gradgradcheck', fn, list);
   const gen = new Generator(20240602);
   const gradOutputs = outs.map((o) => randn(o.shape.slice(), { dtype: 'float64', generator: gen }).requiresGrad_(true));
   const nIn = list.length;
@@ -195,9 +211,11 @@ export function gradgradcheck(fn: Fn, inputs: unknown, opts: GradcheckOptions = 
   const fn2 = (...args: unknown[]): Tensor[] => {
     const xs = args.slice(0, nIn);
     const gos = args.slice(nIn) as Tensor[];
-    const ys = evalOutputs(fn, xs);
+    const ys = evalOutputs('gradgradcheck', fn, xs);
     const gs = grad(ys, diffIdx.map((i) => xs[i] as Tensor), { gradOutputs: gos, createGraph: true, allowUnused: true });
     return gs.filter((g): g is Tensor => g !== null);
   };
-  return gradcheck(fn2, [...list, ...gradOutputs], opts);
+  const r = report('gradgradcheck', fn2, [...list, ...gradOutputs], opts);
+  if (!r.ok && (opts.raiseException ?? true)) throw new Error(`gradgradcheck failed: ${r.message}`);
+  return r.ok;
 }

@@ -4,6 +4,7 @@ import { shapeStr } from '../shape';
 import { narrow } from '../ops/shape';
 import { randperm } from '../ops/creation';
 import { Generator, resolveGenerator } from '../random';
+import { MAX_ELEMENTS, checkTensor, describe, optionsOf } from '../validate';
 
 /** A map-style dataset, as torch.utils.data.Dataset: `length` items, read with `get(i)`. */
 export abstract class Dataset<T = unknown> {
@@ -15,17 +16,18 @@ export abstract class Dataset<T = unknown> {
 export function datasetLength(op: string, ds: unknown, what = 'dataset'): number {
   const d = ds as { length?: unknown; get?: unknown } | null;
   if (d === null || typeof d !== 'object' || typeof d.get !== 'function') {
-    throw new TypeError(`${op}: ${what} must be a Dataset (an object with length and get(i)), got ${d === null ? 'null' : typeof d}`);
+    throw new TypeError(`${op}: ${what} must be a Dataset (an object with length and get(i)), got ${describe(d)}`);
   }
   const n = d.length;
   if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 0) {
-    throw new TypeError(`${op}: ${what}.length must be a non-negative integer, got ${String(n)}`);
+    throw new TypeError(`${op}: ${what}.length must be a non-negative integer, got ${describe(n)}`);
   }
+  if (n > MAX_ELEMENTS) throw new RangeError(`${op}: ${what}.length ${n} is over the limit of ${MAX_ELEMENTS} items`);
   return n;
 }
 
 export function checkIndex(op: string, i: unknown, n: number): number {
-  if (typeof i !== 'number' || !Number.isInteger(i)) throw new TypeError(`${op}: index must be an integer, got ${String(i)}`);
+  if (typeof i !== 'number' || !Number.isInteger(i)) throw new TypeError(`${op}: index must be an integer, got ${describe(i)}`);
   if (i < 0 || i >= n) throw new RangeError(`${op}: index ${i} is out of range for a dataset of length ${n}`);
   return i;
 }
@@ -38,7 +40,7 @@ export class TensorDataset extends Dataset<Tensor[]> {
     super();
     if (tensors.length === 0) throw new TypeError('TensorDataset: expected at least one tensor');
     tensors.forEach((t, k) => {
-      if (!(t instanceof Tensor)) throw new TypeError(`TensorDataset: argument ${k} must be a Tensor, got ${t === null ? 'null' : typeof t}`);
+      checkTensor('TensorDataset', t, `argument ${k}`);
       if (t.ndim === 0) throw new RangeError(`TensorDataset: argument ${k} is a 0-d tensor; every tensor needs a first (sample) dimension`);
     });
     const n = tensors[0]._shape[0];
@@ -74,7 +76,7 @@ export class Subset<T = unknown> extends Dataset<T> {
     }
     const idx = Array.from(indices);
     for (const i of idx) {
-      if (typeof i !== 'number' || !Number.isInteger(i)) throw new TypeError(`Subset: indices must be integers, got ${String(i)}`);
+      if (typeof i !== 'number' || !Number.isInteger(i)) throw new TypeError(`Subset: indices must be integers, got ${describe(i)}`);
       if (i < 0 || i >= n) throw new RangeError(`Subset: index ${i} is out of range for a dataset of length ${n}`);
     }
     this.dataset = dataset;
@@ -98,7 +100,7 @@ export function splitLengths(op: string, n: number, lengthsOrFractions: unknown)
   const vals = lengthsOrFractions as unknown[];
   for (const v of vals) {
     if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) {
-      throw new RangeError(`${op}: lengths and fractions must be non-negative finite numbers, got ${String(v)}`);
+      throw new RangeError(`${op}: lengths and fractions must be non-negative finite numbers, got ${describe(v)}`);
     }
   }
   const nums = vals as number[];
@@ -127,10 +129,10 @@ export function splitLengths(op: string, n: number, lengthsOrFractions: unknown)
 export function randomSplit<T>(
   dataset: Dataset<T>,
   lengthsOrFractions: number[],
-  opts: { generator?: Generator } = {},
+  options: { generator?: Generator } = {},
 ): Subset<T>[] {
   const n = datasetLength('randomSplit', dataset);
-  if (opts === null || typeof opts !== 'object') throw new TypeError('randomSplit: options must be an object');
+  const opts = optionsOf<{ generator?: Generator }>('randomSplit', options);
   const gen = resolveGenerator('randomSplit', opts.generator);
   const lengths = splitLengths('randomSplit', n, lengthsOrFractions);
   const perm = Array.from(randperm(n, { generator: gen })._flat());

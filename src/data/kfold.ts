@@ -1,6 +1,7 @@
 // K-fold cross-validation indices with scikit-learn's KFold fold sizes.
 import { randperm } from '../ops/creation';
 import { Generator, resolveGenerator } from '../random';
+import { checkBool, checkInt, checkSize, MAX_ELEMENTS, optionsOf } from '../validate';
 
 export interface Fold {
   train: number[];
@@ -12,14 +13,16 @@ export interface Fold {
  * floor(n / k); each index is in exactly one validation set. With `shuffle`, the indices are permuted with
  * the (seeded) generator before being cut into folds. Both lists of a fold are sorted, as sklearn's KFold.
  */
-export function kFold(n: number, k: number, opts: { shuffle?: boolean; generator?: Generator } = {}): Fold[] {
-  if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 0) throw new TypeError(`kFold: n must be a non-negative integer, got ${String(n)}`);
-  if (typeof k !== 'number' || !Number.isSafeInteger(k)) throw new TypeError(`kFold: k must be an integer, got ${String(k)}`);
+export function kFold(n: number, k: number, options: { shuffle?: boolean; generator?: Generator } = {}): Fold[] {
+  checkSize('kFold', n, 'n');
+  checkInt('kFold', k, 'k');
   if (k < 2) throw new RangeError(`kFold: k must be at least 2, got ${k}`);
   if (k > n) throw new RangeError(`kFold: k = ${k} folds cannot be made from n = ${n} samples (need k <= n)`);
-  if (opts === null || typeof opts !== 'object') throw new TypeError('kFold: options must be an object');
+  // Every fold lists all n indices (train and val): k * n numbers in all.
+  if (k * n > MAX_ELEMENTS) throw new RangeError(`kFold: k = ${k} folds of n = ${n} indices are ${k * n} indices, over the limit of ${MAX_ELEMENTS}`);
+  const opts = optionsOf<{ shuffle?: boolean; generator?: Generator }>('kFold', options);
   const shuffle = opts.shuffle ?? false;
-  if (typeof shuffle !== 'boolean') throw new TypeError('kFold: shuffle must be a boolean');
+  checkBool('kFold', shuffle, 'shuffle');
   const gen = resolveGenerator('kFold', opts.generator);
   const order = shuffle ? Array.from(randperm(n, { generator: gen })._flat()) : Array.from({ length: n }, (_, i) => i);
   const folds: Fold[] = [];

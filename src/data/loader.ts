@@ -5,6 +5,7 @@ import { stack } from '../ops/shape';
 import { indexSelect } from '../ops/indexing';
 import { Generator, resolveGenerator } from '../random';
 import { Dataset, Subset, TensorDataset, datasetLength } from './dataset';
+import { describe, optionsOf } from '../validate';
 
 export interface DataLoaderOptions {
   batchSize?: number;
@@ -46,7 +47,7 @@ function collateColumn(items: unknown[], col: number | null): Tensor {
     const nums = items as number[];
     return tensor(nums, { dtype: nums.every((v) => Number.isInteger(v) && Math.abs(v) < 2 ** 31) ? 'int32' : 'float64' });
   }
-  throw new TypeError(`DataLoader: dataset items must be Tensors, numbers or arrays of them, got ${first === null ? 'null' : typeof first}`);
+  throw new TypeError(`DataLoader: dataset items must be Tensors, numbers or arrays of them, got ${describe(first)}`);
 }
 
 /** get(i) for each index, then one stacked tensor per position of the items (default_collate). */
@@ -75,15 +76,15 @@ export class DataLoader implements Iterable<Tensor[]> {
   readonly dropLast: boolean;
   readonly generator: Generator;
 
-  constructor(dataset: Dataset, opts: DataLoaderOptions = {}) {
+  constructor(dataset: Dataset, options: DataLoaderOptions = {}) {
     datasetLength('DataLoader', dataset);
-    if (opts === null || typeof opts !== 'object' || Array.isArray(opts)) throw new TypeError('DataLoader: options must be an object');
+    const opts = optionsOf<DataLoaderOptions>('DataLoader', options);
     for (const k of Object.keys(opts)) {
       if (!OPTION_NAMES.has(k)) throw new TypeError(`DataLoader: unknown option '${k}' (expected ${[...OPTION_NAMES].join(', ')})`);
     }
     const { batchSize = 1, shuffle = false, dropLast = false } = opts;
     if (typeof batchSize !== 'number' || !Number.isSafeInteger(batchSize) || batchSize < 1) {
-      throw new RangeError(`DataLoader: batchSize must be a positive integer, got ${String(batchSize)}`);
+      throw new RangeError(`DataLoader: batchSize must be a positive integer, got ${describe(batchSize)}`);
     }
     if (typeof shuffle !== 'boolean') throw new TypeError('DataLoader: shuffle must be a boolean');
     if (typeof dropLast !== 'boolean') throw new TypeError('DataLoader: dropLast must be a boolean');

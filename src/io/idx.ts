@@ -7,6 +7,7 @@ import { constants as zlibConstants, gunzipSync } from 'node:zlib';
 import { Storage, Tensor } from '../tensor';
 import { contiguousStrides, numel, shapeStr } from '../shape';
 import type { DType } from '../dtype';
+import { fsCall } from './fs-errors';
 
 interface IdxType {
   name: string;
@@ -123,10 +124,10 @@ export function readIdx(path: string): Tensor {
   const regular = (st: Stats) => {
     if (!st.isFile()) throw new TypeError(`readIdx: ${path}: not a regular file (${kindOf(st)})`);
   };
-  regular(fsCall(path, () => statSync(path)));
-  const fd = fsCall(path, () => openSync(path, 'r'));
+  regular(fsCall('readIdx', path, () => statSync(path)));
+  const fd = fsCall('readIdx', path, () => openSync(path, 'r'));
   try {
-    const size = fsCall(path, () => {
+    const size = fsCall('readIdx', path, () => {
       const st = fstatSync(fd);
       regular(st);
       return st.size;
@@ -170,24 +171,11 @@ function readAt(path: string, fd: number, position: number, length: number): Buf
   const buf = Buffer.allocUnsafe(length);
   let got = 0;
   while (got < length) {
-    const n = fsCall(path, () => readSync(fd, buf, got, length - got, position + got));
+    const n = fsCall('readIdx', path, () => readSync(fd, buf, got, length - got, position + got));
     if (n === 0) throw new RangeError(`readIdx: ${path}: the file shrank while it was read (${got} of ${length} bytes)`);
     got += n;
   }
   return buf;
-}
-
-/** Runs an fs call, prefixing its error (ENOENT, EACCES, ...) with the reader's name and the file. */
-function fsCall<T>(path: string, fn: () => T): T {
-  try {
-    return fn();
-  } catch (e) {
-    const err = e as NodeJS.ErrnoException;
-    if (!err.code || err.message.startsWith('readIdx:')) throw e;
-    const out = new Error(`readIdx: ${path}: ${err.message}`) as NodeJS.ErrnoException;
-    out.code = err.code;
-    throw out;
-  }
 }
 
 function kindOf(st: Stats): string {

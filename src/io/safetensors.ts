@@ -9,8 +9,10 @@ import type { TypedArray } from '../native';
 import type { DType } from '../dtype';
 import { allocate } from '../alloc';
 import { Storage, Tensor, isTensor } from '../tensor';
-import { contiguousStrides, MAX_DIMS, shapeStr } from '../shape';
+import { contiguousStrides, shapeStr } from '../shape';
+import { describe, MAX_DIMS } from '../validate';
 import { noGrad } from '../autograd/grad-mode';
+import { fsCall } from './fs-errors';
 
 export interface SaveOptions {
   /** Free-form string → string map stored under the header's `__metadata__` key. */
@@ -27,7 +29,7 @@ export interface LoadResult {
 export class SafetensorsFormatError extends Error {
   readonly path: string;
   constructor(file: string, problem: string) {
-    super(`safetensors: ${file}: ${problem}`);
+    super(`io.load: ${file}: ${problem}`);
     this.name = 'SafetensorsFormatError';
     this.path = file;
   }
@@ -59,12 +61,6 @@ function isPlainObject(x: unknown): x is Record<string, unknown> {
   return x !== null && typeof x === 'object' && !Array.isArray(x) && !(x instanceof Map) && !isTensor(x);
 }
 
-function describe(x: unknown): string {
-  if (x === null) return 'null';
-  if (Array.isArray(x)) return 'an array';
-  if (isTensor(x)) return 'a Tensor';
-  return typeof x;
-}
 
 /** A short rendering of a JSON value for messages (headers can hold huge or deeply nested values). */
 function brief(x: unknown): string {
@@ -143,16 +139,18 @@ function writeAll(fd: number, bytes: Uint8Array): void {
  * Writes through `write(fd)` into a temporary file next to `target`, fsyncs it and renames it over
  * `target`, so `target` is either the old file or the complete new one. The temporary is removed on error.
  */
-export function writeAtomically(target: string, write: (fd: number) => void): void {
+export function writeAtomically(op: string, target: string, write: (fd: number) => void): void {
   const dir = path.dirname(target);
   const tmp = path.join(dir, `.${path.basename(target)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
-  let fd = fs.openSync(tmp, 'wx');
+  let fd = fsCall(op, target, () => fs.openSync(tmp, 'wx'));
   try {
-    write(fd);
-    fs.fsyncSync(fd);
-    fs.closeSync(fd);
-    fd = -1;
-    fs.renameSync(tmp, target);
+    fsCall(op, target, () => {
+      write(fd);
+      fs.fsyncSync(fd);
+      fs.closeSync(fd);
+      fd = -1;
+      fs.renameSync(tmp, target);
+    });
   } catch (e) {
     if (fd >= 0) {
       try { fs.closeSync(fd); } catch { /* already failing */ }
@@ -196,7 +194,7 @@ export function save(stateDict: Record<string, Tensor> | Map<string, Tensor>, fi
   const length = Buffer.alloc(8);
   length.writeBigUInt64LE(BigInt(header.length));
 
-  writeAtomically(target, (fd) => {
+  writeAtomically('io.save', target, (fd) => {
     writeAll(fd, length);
     writeAll(fd, header);
     for (const { tensor } of entries) writeAll(fd, tensorBytes(tensor));
@@ -419,8 +417,8 @@ function readTensor(fd: number, file: string, e: InEntry, dataStart: number): Te
 export function loadWithMetadata(file: string): LoadResult {
   const source = checkPath('io.load', file);
   // stat before open: opening a FIFO would block until a writer appears.
-  if (!fs.statSync(source).isFile()) throw new SafetensorsFormatError(source, 'not a regular file');
-  const fd = fs.openSync(source, 'r');
+  if (!fsCall('io.load', source, () => fs.statSync(source)).isFile()) throw new SafetensorsFormatError(source, 'not a regular file');
+  const fd = fsCall('io.load', source, () => fs.openSync(source, 'r'));
   try {
     const stat = fs.fstatSync(fd);
     if (!stat.isFile()) throw new SafetensorsFormatError(source, 'not a regular file');

@@ -1,14 +1,15 @@
 // Conv2d, MaxPool2d and AvgPool2d modules (the functional forms are in conv.ts).
 import { Tensor } from '../tensor';
 import { DType } from '../dtype';
-import { Generator } from '../random';
+import { Generator, resolveGenerator } from '../random';
 import { shapeStr } from '../shape';
 import { zeros } from '../ops/creation';
 import {
-  avgPool2d, AvgPool2dOptions, avgPoolParams, conv2d, IntOrPair, maxPool2d, MaxPool2dOptions, pairArg, poolParams,
+  avgPool2d, AvgPool2dOptions, avgPoolParams, conv2d, IntOrPair, maxPool2d, MaxPool2dOptions, poolParams,
 } from './conv';
 import * as init from './init';
 import { Module, Parameter } from './module';
+import { checkElements, checkPair, checkTensor, describe, optionsOf } from '../validate';
 
 export interface Conv2dLayerOptions {
   stride?: IntOrPair;
@@ -21,7 +22,7 @@ export interface Conv2dLayerOptions {
 }
 
 function positive(layer: string, v: unknown, what: string): number {
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) throw new RangeError(`${layer}: ${what} must be a positive integer, got ${String(v)}`);
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) throw new RangeError(`${layer}: ${what} must be a positive integer, got ${describe(v)}`);
   return v;
 }
 
@@ -41,19 +42,23 @@ export class Conv2d extends Module {
 
   constructor(inChannels: number, outChannels: number, kernelSize: IntOrPair, opts: Conv2dLayerOptions = {}) {
     super();
+    opts = optionsOf<Conv2dLayerOptions>('Conv2d', opts) as Conv2dLayerOptions;
+    resolveGenerator('Conv2d', opts.generator); // checked before anything is allocated
     const name = 'Conv2d';
     this.inChannels = positive(name, inChannels, 'inChannels');
     this.outChannels = positive(name, outChannels, 'outChannels');
-    this.kernelSize = pairArg(name, kernelSize, 'kernelSize', 1);
-    this.stride = pairArg(name, opts.stride ?? 1, 'stride', 1);
-    this.padding = pairArg(name, opts.padding ?? 0, 'padding', 0);
-    this.dilation = pairArg(name, opts.dilation ?? 1, 'dilation', 1);
+    this.kernelSize = checkPair(name, kernelSize, 'kernelSize', 1);
+    this.stride = checkPair(name, opts.stride ?? 1, 'stride', 1);
+    this.padding = checkPair(name, opts.padding ?? 0, 'padding', 0);
+    this.dilation = checkPair(name, opts.dilation ?? 1, 'dilation', 1);
     this.groups = positive(name, opts.groups ?? 1, 'groups');
     if (inChannels % this.groups !== 0) throw new RangeError(`Conv2d: inChannels (${inChannels}) must be divisible by groups (${this.groups})`);
     if (outChannels % this.groups !== 0) throw new RangeError(`Conv2d: outChannels (${outChannels}) must be divisible by groups (${this.groups})`);
     const dtype = opts.dtype ?? 'float32';
-    if (dtype !== 'float32' && dtype !== 'float64') throw new TypeError(`Conv2d: dtype must be 'float32' or 'float64', got ${String(dtype)}`);
-    this.weight = new Parameter(zeros([outChannels, inChannels / this.groups, ...this.kernelSize], { dtype }));
+    if (dtype !== 'float32' && dtype !== 'float64') throw new TypeError(`Conv2d: dtype must be 'float32' or 'float64', got ${describe(dtype)}`);
+    const wShape = [outChannels, inChannels / this.groups, ...this.kernelSize];
+    checkElements('Conv2d', wShape, 'weight shape');
+    this.weight = new Parameter(zeros(wShape, { dtype }));
     this.bias = opts.bias === false ? null : new Parameter(zeros([outChannels], { dtype }));
     this.resetParameters(opts.generator);
   }
@@ -70,7 +75,7 @@ export class Conv2d extends Module {
 
   override forward(x: Tensor): Tensor {
     const me = `Conv2d(${this.inChannels}, ${this.outChannels}, kernelSize=${pairStr(this.kernelSize)})`;
-    if (!(x instanceof Tensor)) throw new TypeError(`${me}: input must be a Tensor, got ${x === null ? 'null' : typeof x}`);
+    checkTensor(me, x);
     if (x.ndim !== 3 && x.ndim !== 4) throw new RangeError(`${me}: expected a 3-D [C, H, W] or 4-D [N, C, H, W] input, got shape ${shapeStr(x.shape)}`);
     const c = x.shape[x.ndim - 3];
     if (c !== this.inChannels) throw new RangeError(`${me}: input shape ${shapeStr(x.shape)} has ${c} channels, expected ${this.inChannels}`);
@@ -96,9 +101,9 @@ export class Conv2d extends Module {
 }
 
 function poolForward(layer: string, x: unknown, fn: (x: Tensor) => Tensor): Tensor {
-  if (!(x instanceof Tensor)) throw new TypeError(`${layer}: input must be a Tensor, got ${x === null ? 'null' : typeof x}`);
+  const t = checkTensor(layer, x);
   try {
-    return fn(x);
+    return fn(t);
   } catch (e) {
     if (e instanceof RangeError) throw new RangeError(`${layer}: ${e.message}`);
     throw e;
@@ -115,6 +120,7 @@ export class MaxPool2d extends Module {
 
   constructor(kernelSize: IntOrPair, opts: MaxPool2dOptions = {}) {
     super();
+    opts = optionsOf<MaxPool2dOptions>('MaxPool2d', opts) as MaxPool2dOptions;
     const q = poolParams('MaxPool2d', kernelSize, opts);
     this.kernelSize = q.kernel;
     this.stride = q.stride;
@@ -145,6 +151,7 @@ export class AvgPool2d extends Module {
 
   constructor(kernelSize: IntOrPair, opts: AvgPool2dOptions = {}) {
     super();
+    opts = optionsOf<AvgPool2dOptions>('AvgPool2d', opts) as AvgPool2dOptions;
     const q = avgPoolParams('AvgPool2d', kernelSize, opts);
     this.kernelSize = q.kernel;
     this.stride = q.stride;

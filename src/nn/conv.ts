@@ -8,6 +8,7 @@ import { isFloat } from '../dtype';
 import { shapeStr } from '../shape';
 import { op } from '../ops/util';
 import { gather } from '../ops/indexing';
+import { checkElements, checkFloatTensor, checkPair, describe, optionsOf } from '../validate';
 
 export type IntOrPair = number | readonly [number, number] | readonly number[];
 
@@ -35,31 +36,9 @@ export interface AvgPool2dOptions {
   divisorOverride?: number | null;
 }
 
-const MAX_INT = 2 ** 31 - 1;
 
-/** An int or [h, w] pair of ints >= min, as [h, w]. */
-export function pairArg(opName: string, v: unknown, what: string, min: number): [number, number] {
-  const ok = (n: unknown): n is number => typeof n === 'number' && Number.isInteger(n);
-  let p: [number, number];
-  if (ok(v)) p = [v, v];
-  else if (Array.isArray(v) && v.length === 2 && ok(v[0]) && ok(v[1])) p = [v[0], v[1]];
-  else throw new TypeError(`${opName}: ${what} must be an integer or a pair [h, w] of integers, got ${fmt(v)}`);
-  if (p[0] < min || p[1] < min) {
-    throw new RangeError(`${opName}: ${what} must be ${min === 0 ? 'non-negative' : 'positive'}, got ${fmt(v)}`);
-  }
-  if (p[0] > MAX_INT || p[1] > MAX_INT) throw new RangeError(`${opName}: ${what} must be at most ${MAX_INT}, got ${fmt(v)}`);
-  return p;
-}
 
-function fmt(v: unknown): string {
-  return Array.isArray(v) ? `[${v.map(String).join(', ')}]` : v === null ? 'null' : String(v);
-}
 
-function floatInput(opName: string, x: unknown, what = 'input'): Tensor {
-  if (!(x instanceof Tensor)) throw new TypeError(`${opName}: ${what} must be a Tensor, got ${x === null ? 'null' : typeof x}`);
-  if (!isFloat(x.dtype)) throw new TypeError(`${opName}: ${what} must be float32 or float64, got ${x.dtype}`);
-  return x;
-}
 
 /** Adds a batch dim to an unbatched [C, H, W] input; runs fn; removes it again. */
 function batched(opName: string, x: Tensor, fn: (x4: Tensor) => Tensor): Tensor {
@@ -171,17 +150,17 @@ const conv2dBackwardBiasOp = op('conv2dBackwardBias', {
  * 2-D convolution (cross-correlation, as torch.nn.functional.conv2d): input [N, C, H, W] or
  * unbatched [C, H, W], weight [outC, C / groups, kH, kW], optional bias [outC].
  */
-export function conv2d(x: Tensor, weight: Tensor, bias: Tensor | null = null, opts: Conv2dOptions = {}): Tensor {
-  floatInput('conv2d', x);
-  floatInput('conv2d', weight, 'weight');
-  if (opts === null || typeof opts !== 'object') throw new TypeError('conv2d: options must be an object');
+export function conv2d(x: Tensor, weight: Tensor, bias: Tensor | null = null, options: Conv2dOptions = {}): Tensor {
+  checkFloatTensor('conv2d', x);
+  checkFloatTensor('conv2d', weight, 'weight');
+  const opts = optionsOf<Conv2dOptions>('conv2d', options);
   const p: ConvParams = {
-    stride: pairArg('conv2d', opts.stride ?? 1, 'stride', 1),
-    padding: pairArg('conv2d', opts.padding ?? 0, 'padding', 0),
-    dilation: pairArg('conv2d', opts.dilation ?? 1, 'dilation', 1),
+    stride: checkPair('conv2d', opts.stride ?? 1, 'stride', 1),
+    padding: checkPair('conv2d', opts.padding ?? 0, 'padding', 0),
+    dilation: checkPair('conv2d', opts.dilation ?? 1, 'dilation', 1),
     groups: opts.groups ?? 1,
   };
-  if (!Number.isInteger(p.groups) || p.groups < 1) throw new RangeError(`conv2d: groups must be a positive integer, got ${fmt(opts.groups)}`);
+  if (!Number.isInteger(p.groups) || p.groups < 1) throw new RangeError(`conv2d: groups must be a positive integer, got ${describe(opts.groups)}`);
   if (weight.ndim !== 4) {
     throw new RangeError(`conv2d: weight must be 4-D [outChannels, inChannels / groups, kH, kW], got shape ${shapeStr(weight._shape)}`);
   }
@@ -192,7 +171,7 @@ export function conv2d(x: Tensor, weight: Tensor, bias: Tensor | null = null, op
     throw new RangeError(`conv2d: out channels ${ws[0]} (weight shape ${shapeStr(ws)}) must be divisible by groups = ${p.groups}`);
   }
   if (bias !== null && bias !== undefined) {
-    floatInput('conv2d', bias, 'bias');
+    checkFloatTensor('conv2d', bias, 'bias');
     if (bias.dtype !== x.dtype) throw new TypeError(`conv2d: bias is ${bias.dtype} but input is ${x.dtype}`);
     if (bias.ndim !== 1 || bias._shape[0] !== ws[0]) {
       throw new RangeError(`conv2d: bias must have shape [${ws[0]}] for weight shape ${shapeStr(ws)}, got ${shapeStr(bias._shape)}`);
@@ -216,6 +195,7 @@ export function conv2d(x: Tensor, weight: Tensor, bias: Tensor | null = null, op
         `conv2d: the padded input size [${ph}, ${pw}] is smaller than the (dilated) kernel size [${kh}, ${kw}] (input shape ${shapeStr(x._shape)}, weight shape ${shapeStr(ws)})`,
       );
     }
+    checkElements('conv2d', [s[0], ws[0], oh, ow], 'output shape', ` (input shape ${shapeStr(x._shape)}, weight shape ${shapeStr(ws)})`);
     return conv2dOp(x4, weight, bias ?? null, p);
   });
 }
@@ -239,13 +219,13 @@ export function poolOutSize(size: number, k: number, pad: number, stride: number
 }
 
 export function poolParams(
-  opName: string, kernelSize: unknown, opts: { stride?: unknown; padding?: unknown; dilation?: unknown; ceilMode?: unknown },
+  opName: string, kernelSize: unknown, options: { stride?: unknown; padding?: unknown; dilation?: unknown; ceilMode?: unknown } | null,
 ): Omit<PoolParams, 'out'> {
-  if (opts === null || typeof opts !== 'object') throw new TypeError(`${opName}: options must be an object`);
-  const kernel = pairArg(opName, kernelSize, 'kernelSize', 1);
-  const stride = opts.stride === undefined || opts.stride === null ? kernel : pairArg(opName, opts.stride, 'stride', 1);
-  const padding = pairArg(opName, opts.padding ?? 0, 'padding', 0);
-  const dilation = pairArg(opName, opts.dilation ?? 1, 'dilation', 1);
+  const opts = optionsOf<{ stride?: unknown; padding?: unknown; dilation?: unknown; ceilMode?: unknown }>(opName, options);
+  const kernel = checkPair(opName, kernelSize, 'kernelSize', 1);
+  const stride = opts.stride === undefined || opts.stride === null ? kernel : checkPair(opName, opts.stride, 'stride', 1);
+  const padding = checkPair(opName, opts.padding ?? 0, 'padding', 0);
+  const dilation = checkPair(opName, opts.dilation ?? 1, 'dilation', 1);
   const ceilMode = opts.ceilMode ?? false;
   if (typeof ceilMode !== 'boolean') throw new TypeError(`${opName}: ceilMode must be a boolean`);
   if (padding[0] > Math.floor(kernel[0] / 2) || padding[1] > Math.floor(kernel[1] / 2)) {
@@ -267,6 +247,7 @@ function withOut(opName: string, x: Tensor, q: Omit<PoolParams, 'out'>): PoolPar
       `${opName}: input shape ${shapeStr(s)} with kernel size [${q.kernel.join(', ')}], stride [${q.stride.join(', ')}], padding [${q.padding.join(', ')}] gives output size [${out.join(', ')}], which is too small`,
     );
   }
+  checkElements(opName, [s[0], s[1], ...out], 'output shape', ` (input shape ${shapeStr(s)})`);
   return { ...q, out };
 }
 
@@ -312,7 +293,7 @@ const maxPool2dOp = op('maxPool2d', {
  * as -∞; in backward the first maximum of each window (row-major) receives the gradient.
  */
 export function maxPool2d(x: Tensor, kernelSize: IntOrPair, opts: MaxPool2dOptions = {}): Tensor {
-  floatInput('maxPool2d', x);
+  checkFloatTensor('maxPool2d', x);
   const q = poolParams('maxPool2d', kernelSize, opts);
   return batched('maxPool2d', x, (x4) => maxPool2dOp(x4, withOut('maxPool2d', x4, q)));
 }
@@ -357,14 +338,14 @@ export function avgPoolParams(opName: string, kernelSize: unknown, opts: AvgPool
   if (typeof countIncludePad !== 'boolean') throw new TypeError(`${opName}: countIncludePad must be a boolean`);
   const d = opts.divisorOverride ?? null;
   if (d !== null && (typeof d !== 'number' || !Number.isInteger(d) || d === 0)) {
-    throw new RangeError(`${opName}: divisorOverride must be a non-zero integer, got ${fmt(d)}`);
+    throw new RangeError(`${opName}: divisorOverride must be a non-zero integer, got ${describe(d)}`);
   }
   return { ...q, countIncludePad, divisor: d ?? 0 };
 }
 
 /** 2-D average pooling over [N, C, H, W] or [C, H, W], as torch.nn.functional.avg_pool2d. */
 export function avgPool2d(x: Tensor, kernelSize: IntOrPair, opts: AvgPool2dOptions = {}): Tensor {
-  floatInput('avgPool2d', x);
+  checkFloatTensor('avgPool2d', x);
   const q = avgPoolParams('avgPool2d', kernelSize, opts);
   return batched('avgPool2d', x, (x4) => avgPool2dOp(x4, { ...withOut('avgPool2d', x4, q), countIncludePad: q.countIncludePad, divisor: q.divisor }));
 }

@@ -1,25 +1,12 @@
 // tg.nn.functional: functional forms of the layers implemented so far, and stable softmax / logSoftmax.
 import { Tensor } from '../tensor';
-import { isFloat } from '../dtype';
 import { shapeStr } from '../shape';
-
-function normDim(op: string, x: Tensor, dim: number): number {
-  if (!Number.isInteger(dim)) throw new TypeError(`${op}: dim must be an integer, got ${String(dim)}`);
-  const n = Math.max(x.ndim, 1);
-  if (dim < -n || dim >= n) throw new RangeError(`${op}: dim ${dim} is out of range for shape ${shapeStr(x.shape)}`);
-  return dim < 0 ? dim + n : dim;
-}
-
-function checkInput(op: string, x: unknown): Tensor {
-  if (!(x instanceof Tensor)) throw new TypeError(`${op}: input must be a Tensor, got ${x === null ? 'null' : typeof x}`);
-  if (!isFloat(x.dtype)) throw new TypeError(`${op}: expected a float32 or float64 tensor, got ${x.dtype}`);
-  return x;
-}
+import { checkFloatTensor, describe, normDim } from '../validate';
 
 /** `x @ weight.T + bias`, weight shaped [out, in]; x shaped [..., in]. */
 export function linear(x: Tensor, weight: Tensor, bias: Tensor | null = null): Tensor {
-  checkInput('linear', x);
-  checkInput('linear', weight);
+  checkFloatTensor('linear', x);
+  checkFloatTensor('linear', weight, 'weight');
   if (weight.ndim !== 2) throw new RangeError(`linear: weight must be 2-D [outFeatures, inFeatures], got shape ${shapeStr(weight.shape)}`);
   const inF = weight.shape[1];
   if (x.ndim < 1 || x.shape[x.ndim - 1] !== inF) {
@@ -28,16 +15,18 @@ export function linear(x: Tensor, weight: Tensor, bias: Tensor | null = null): T
   const y = x.matmul(weight.T);
   if (bias === null || bias === undefined) return y;
   if (!(bias instanceof Tensor) || bias.ndim !== 1 || bias.shape[0] !== weight.shape[0]) {
-    throw new RangeError(`linear: bias must have shape [${weight.shape[0]}], got ${bias instanceof Tensor ? shapeStr(bias.shape) : typeof bias}`);
+    throw new RangeError(`linear: bias must have shape [${weight.shape[0]}], got ${describe(bias)}`);
   }
   return y.add(bias);
 }
 
 /** softmax along `dim`, computed as exp(x - max) / sum (no overflow for large logits). */
 export function softmax(x: Tensor, dim: number): Tensor {
-  checkInput('softmax', x);
-  const d = normDim('softmax', x, dim);
+  checkFloatTensor('softmax', x);
+  const d = normDim('softmax', dim, x.ndim, x._shape);
   if (x.ndim === 0) return x.sub(x).add(1);
+  // Nothing to normalise (and no max to shift by): the empty result, as PyTorch.
+  if (x.size === 0) return x.exp();
   // The shift does not change the result, so its gradient is zero: detaching it is exact.
   const e = x.sub(x.max(d, true).detach()).exp();
   return e.div(e.sum(d, true));
@@ -45,8 +34,8 @@ export function softmax(x: Tensor, dim: number): Tensor {
 
 /** log-softmax along `dim`, computed as x - logsumexp(x). */
 export function logSoftmax(x: Tensor, dim: number): Tensor {
-  checkInput('logSoftmax', x);
-  const d = normDim('logSoftmax', x, dim);
+  checkFloatTensor('logSoftmax', x);
+  const d = normDim('logSoftmax', dim, x.ndim, x._shape);
   if (x.ndim === 0) return x.sub(x);
   return x.sub(x.logsumexp(d, true));
 }

@@ -1,24 +1,15 @@
 // Containers, Linear and the activation modules.
 import { Tensor } from '../tensor';
 import { DType } from '../dtype';
-import { Generator } from '../random';
+import { Generator, resolveGenerator } from '../random';
 import { shapeStr } from '../shape';
 import { zeros } from '../ops/creation';
 import * as F from './functional';
 import * as init from './init';
 import { Module, Parameter } from './module';
+import { checkElements, checkSize, checkTensor, describe, optionsOf } from '../validate';
 
-function positiveInt(layer: string, v: unknown, what: string): number {
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) {
-    throw new RangeError(`${layer}: ${what} must be a non-negative integer, got ${String(v)}`);
-  }
-  return v;
-}
 
-function tensorInput(layer: string, x: unknown): Tensor {
-  if (!(x instanceof Tensor)) throw new TypeError(`${layer}: input must be a Tensor, got ${x === null ? 'null' : typeof x}`);
-  return x;
-}
 
 /** Modules applied one after another; children are named '0', '1', ... as in PyTorch. */
 export class Sequential extends Module {
@@ -71,7 +62,7 @@ export class Flatten extends Module {
     if (!Number.isInteger(startDim) || !Number.isInteger(endDim)) throw new TypeError('Flatten: startDim and endDim must be integers');
   }
   override forward(x: Tensor): Tensor {
-    return tensorInput('Flatten', x).flatten(this.startDim, this.endDim);
+    return checkTensor('Flatten', x).flatten(this.startDim, this.endDim);
   }
   override extraRepr(): string {
     return `startDim=${this.startDim}, endDim=${this.endDim}`;
@@ -93,10 +84,13 @@ export class Linear extends Module {
 
   constructor(inFeatures: number, outFeatures: number, opts: LinearOptions = {}) {
     super();
-    this.inFeatures = positiveInt('Linear', inFeatures, 'inFeatures');
-    this.outFeatures = positiveInt('Linear', outFeatures, 'outFeatures');
+    opts = optionsOf<LinearOptions>('Linear', opts) as LinearOptions;
+    resolveGenerator('Linear', opts.generator); // checked before anything is allocated
+    this.inFeatures = checkSize('Linear', inFeatures, 'inFeatures');
+    this.outFeatures = checkSize('Linear', outFeatures, 'outFeatures');
     const dtype = opts.dtype ?? 'float32';
-    if (dtype !== 'float32' && dtype !== 'float64') throw new TypeError(`Linear: dtype must be 'float32' or 'float64', got ${String(dtype)}`);
+    if (dtype !== 'float32' && dtype !== 'float64') throw new TypeError(`Linear: dtype must be 'float32' or 'float64', got ${describe(dtype)}`);
+    checkElements('Linear', [outFeatures, inFeatures], 'weight shape');
     this.weight = new Parameter(zeros([outFeatures, inFeatures], { dtype }));
     this.bias = opts.bias === false ? null : new Parameter(zeros([outFeatures], { dtype }));
     this.resetParameters(opts.generator);
@@ -112,7 +106,7 @@ export class Linear extends Module {
   }
 
   override forward(x: Tensor): Tensor {
-    tensorInput('Linear', x);
+    checkTensor('Linear', x);
     if (x.ndim < 1 || x.shape[x.ndim - 1] !== this.inFeatures) {
       throw new RangeError(`Linear(${this.inFeatures}, ${this.outFeatures}): input shape ${shapeStr(x.shape)} must end in ${this.inFeatures} features`);
     }
@@ -131,7 +125,7 @@ export class Linear extends Module {
 
 export class ReLU extends Module {
   override forward(x: Tensor): Tensor {
-    return tensorInput('ReLU', x).relu();
+    return checkTensor('ReLU', x).relu();
   }
 }
 
@@ -141,7 +135,7 @@ export class LeakyReLU extends Module {
     if (typeof negativeSlope !== 'number' || !Number.isFinite(negativeSlope)) throw new TypeError('LeakyReLU: negativeSlope must be a finite number');
   }
   override forward(x: Tensor): Tensor {
-    return tensorInput('LeakyReLU', x).leakyRelu(this.negativeSlope);
+    return checkTensor('LeakyReLU', x).leakyRelu(this.negativeSlope);
   }
   override extraRepr(): string {
     return `negativeSlope=${this.negativeSlope}`;
@@ -154,7 +148,7 @@ export class ELU extends Module {
     if (typeof alpha !== 'number' || !Number.isFinite(alpha)) throw new TypeError('ELU: alpha must be a finite number');
   }
   override forward(x: Tensor): Tensor {
-    return tensorInput('ELU', x).elu(this.alpha);
+    return checkTensor('ELU', x).elu(this.alpha);
   }
   override extraRepr(): string {
     return `alpha=${this.alpha}`;
@@ -165,11 +159,12 @@ export class GELU extends Module {
   readonly approximate: 'none' | 'tanh';
   constructor(opts: { approximate?: 'none' | 'tanh' } = {}) {
     super();
+    opts = optionsOf<{ approximate?: 'none' | 'tanh' }>('GELU', opts) as { approximate?: 'none' | 'tanh' };
     this.approximate = opts.approximate ?? 'none';
-    if (this.approximate !== 'none' && this.approximate !== 'tanh') throw new RangeError(`GELU: approximate must be 'none' or 'tanh', got ${String(this.approximate)}`);
+    if (this.approximate !== 'none' && this.approximate !== 'tanh') throw new RangeError(`GELU: approximate must be 'none' or 'tanh', got ${describe(this.approximate)}`);
   }
   override forward(x: Tensor): Tensor {
-    return tensorInput('GELU', x).gelu({ approximate: this.approximate });
+    return checkTensor('GELU', x).gelu({ approximate: this.approximate });
   }
   override extraRepr(): string {
     return `approximate='${this.approximate}'`;
@@ -178,19 +173,19 @@ export class GELU extends Module {
 
 export class SiLU extends Module {
   override forward(x: Tensor): Tensor {
-    return tensorInput('SiLU', x).silu();
+    return checkTensor('SiLU', x).silu();
   }
 }
 
 export class Sigmoid extends Module {
   override forward(x: Tensor): Tensor {
-    return tensorInput('Sigmoid', x).sigmoid();
+    return checkTensor('Sigmoid', x).sigmoid();
   }
 }
 
 export class Tanh extends Module {
   override forward(x: Tensor): Tensor {
-    return tensorInput('Tanh', x).tanh();
+    return checkTensor('Tanh', x).tanh();
   }
 }
 
@@ -199,11 +194,12 @@ export class Softplus extends Module {
   readonly threshold: number;
   constructor(opts: { beta?: number; threshold?: number } = {}) {
     super();
+    opts = optionsOf<{ beta?: number; threshold?: number }>('Softplus', opts) as { beta?: number; threshold?: number };
     this.beta = opts.beta ?? 1;
     this.threshold = opts.threshold ?? 20;
   }
   override forward(x: Tensor): Tensor {
-    return tensorInput('Softplus', x).softplus({ beta: this.beta, threshold: this.threshold });
+    return checkTensor('Softplus', x).softplus({ beta: this.beta, threshold: this.threshold });
   }
   override extraRepr(): string {
     return `beta=${this.beta}, threshold=${this.threshold}`;

@@ -12,7 +12,8 @@ import { tensor } from '../ops/creation';
 import { where } from '../ops/elementwise';
 import { op, scalarTensor } from '../ops/util';
 import { logSoftmax, softmax } from './functional';
-import { Module } from './module';
+import { Module, Parameter } from './module';
+import { checkFloatTensor, checkTensor, describe, optionsOf } from '../validate';
 
 export type Reduction = 'mean' | 'sum' | 'none';
 
@@ -41,20 +42,12 @@ export interface CrossEntropyLossOptions extends NLLLossOptions {
 
 // ---- validation helpers --------------------------------------------------------------------
 
-function what(x: unknown): string {
-  return x === null ? 'null' : Array.isArray(x) ? 'an array' : typeof x;
-}
 
-function floatTensor(fn: string, x: unknown, name: string): Tensor {
-  if (!(x instanceof Tensor)) throw new TypeError(`${fn}: ${name} must be a Tensor, got ${what(x)}`);
-  if (!isFloat(x.dtype)) throw new TypeError(`${fn}: ${name} must be a float32 or float64 tensor, got ${x.dtype}`);
-  return x;
-}
 
 function reductionOf(fn: string, opts: ReductionOptions | undefined): Reduction {
-  const r = opts?.reduction ?? 'mean';
+  const r = optionsOf<ReductionOptions>(fn, opts).reduction ?? 'mean';
   if (r !== 'mean' && r !== 'sum' && r !== 'none') {
-    throw new RangeError(`${fn}: reduction must be 'mean', 'sum' or 'none', got ${JSON.stringify(r)}`);
+    throw new RangeError(`${fn}: reduction must be 'mean', 'sum' or 'none', got ${describe(r)}`);
   }
   return r;
 }
@@ -80,12 +73,17 @@ function broadcastable(fn: string, w: Tensor, shape: readonly number[], name: st
 
 function optionalWeight(fn: string, w: unknown, name = 'weight'): Tensor | null {
   if (w === undefined || w === null) return null;
-  return floatTensor(fn, w, name);
+  return checkFloatTensor(fn, w, name);
+}
+
+/** A module keeps a weight as a buffer: a Parameter passed as one is kept as its data (shared storage). */
+function asBuffer(w: Tensor | null): Tensor | null {
+  return w instanceof Parameter ? w.detach() : w;
 }
 
 function finiteNumber(fn: string, v: unknown, name: string, min = -Infinity): number {
   if (typeof v !== 'number' || Number.isNaN(v) || v < min) {
-    throw new RangeError(`${fn}: ${name} must be a number${min > -Infinity ? ` >= ${min}` : ''}, got ${String(v)}`);
+    throw new RangeError(`${fn}: ${name} must be a number${min > -Infinity ? ` >= ${min}` : ''}, got ${describe(v)}`);
   }
   return v;
 }
@@ -94,9 +92,10 @@ function finiteNumber(fn: string, v: unknown, name: string, min = -Infinity): nu
 
 /** Mean squared error: (input - target)² reduced. Shapes must match. */
 export function mseLoss(input: Tensor, target: Tensor, opts: ReductionOptions = {}): Tensor {
+  opts = optionsOf<ReductionOptions>('mseLoss', opts) as ReductionOptions;
   const fn = 'mseLoss';
-  floatTensor(fn, input, 'input');
-  floatTensor(fn, target, 'target');
+  checkFloatTensor(fn, input, 'input');
+  checkFloatTensor(fn, target, 'target');
   const r = reductionOf(fn, opts);
   sameShape(fn, input, target);
   return reduce(input.sub(target).square(), r);
@@ -104,9 +103,10 @@ export function mseLoss(input: Tensor, target: Tensor, opts: ReductionOptions = 
 
 /** Mean absolute error: |input - target| reduced. Shapes must match. */
 export function l1Loss(input: Tensor, target: Tensor, opts: ReductionOptions = {}): Tensor {
+  opts = optionsOf<ReductionOptions>('l1Loss', opts) as ReductionOptions;
   const fn = 'l1Loss';
-  floatTensor(fn, input, 'input');
-  floatTensor(fn, target, 'target');
+  checkFloatTensor(fn, input, 'input');
+  checkFloatTensor(fn, target, 'target');
   const r = reductionOf(fn, opts);
   sameShape(fn, input, target);
   return reduce(input.sub(target).abs(), r);
@@ -114,9 +114,10 @@ export function l1Loss(input: Tensor, target: Tensor, opts: ReductionOptions = {
 
 /** Huber loss: 0.5·d² where |d| < delta, else delta·(|d| - 0.5·delta), d = input - target. */
 export function huberLoss(input: Tensor, target: Tensor, opts: HuberLossOptions = {}): Tensor {
+  opts = optionsOf<HuberLossOptions>('huberLoss', opts) as HuberLossOptions;
   const fn = 'huberLoss';
-  floatTensor(fn, input, 'input');
-  floatTensor(fn, target, 'target');
+  checkFloatTensor(fn, input, 'input');
+  checkFloatTensor(fn, target, 'target');
   const r = reductionOf(fn, opts);
   const delta = finiteNumber(fn, opts.delta ?? 1, 'delta', 0);
   if (!(delta > 0)) throw new RangeError(`${fn}: delta must be positive, got ${delta}`);
@@ -128,9 +129,10 @@ export function huberLoss(input: Tensor, target: Tensor, opts: HuberLossOptions 
 
 /** Smooth L1: 0.5·d²/beta where |d| < beta, else |d| - 0.5·beta; beta = 0 is the L1 loss (as PyTorch). */
 export function smoothL1Loss(input: Tensor, target: Tensor, opts: SmoothL1LossOptions = {}): Tensor {
+  opts = optionsOf<SmoothL1LossOptions>('smoothL1Loss', opts) as SmoothL1LossOptions;
   const fn = 'smoothL1Loss';
-  floatTensor(fn, input, 'input');
-  floatTensor(fn, target, 'target');
+  checkFloatTensor(fn, input, 'input');
+  checkFloatTensor(fn, target, 'target');
   const r = reductionOf(fn, opts);
   const beta = finiteNumber(fn, opts.beta ?? 1, 'beta', 0);
   sameShape(fn, input, target);
@@ -147,9 +149,10 @@ export function smoothL1Loss(input: Tensor, target: Tensor, opts: SmoothL1LossOp
  * PyTorch does (so x = 0 or 1 gives a finite loss). Input values must lie in [0, 1].
  */
 export function binaryCrossEntropy(input: Tensor, target: Tensor, opts: BCELossOptions = {}): Tensor {
+  opts = optionsOf<BCELossOptions>('binaryCrossEntropy', opts) as BCELossOptions;
   const fn = 'binaryCrossEntropy';
-  floatTensor(fn, input, 'input');
-  floatTensor(fn, target, 'target');
+  checkFloatTensor(fn, input, 'input');
+  checkFloatTensor(fn, target, 'target');
   const r = reductionOf(fn, opts);
   const w = optionalWeight(fn, opts.weight);
   sameShape(fn, input, target);
@@ -178,9 +181,10 @@ function softplusNeg(x: Tensor): Tensor {
  * kernel unless the target, weight or posWeight needs a gradient.
  */
 export function binaryCrossEntropyWithLogits(input: Tensor, target: Tensor, opts: BCEWithLogitsLossOptions = {}): Tensor {
+  opts = optionsOf<BCEWithLogitsLossOptions>('binaryCrossEntropyWithLogits', opts) as BCEWithLogitsLossOptions;
   const fn = 'binaryCrossEntropyWithLogits';
-  floatTensor(fn, input, 'input');
-  floatTensor(fn, target, 'target');
+  checkFloatTensor(fn, input, 'input');
+  checkFloatTensor(fn, target, 'target');
   const r = reductionOf(fn, opts);
   const w = optionalWeight(fn, opts.weight);
   const pw = optionalWeight(fn, opts.posWeight, 'posWeight');
@@ -275,7 +279,7 @@ function classWeight(fn: string, w: unknown, C: number): Tensor | null {
 
 function ignoreIndexOf(fn: string, v: unknown): number {
   const i = v ?? -100;
-  if (typeof i !== 'number' || !Number.isInteger(i)) throw new TypeError(`${fn}: ignoreIndex must be an integer, got ${String(i)}`);
+  if (typeof i !== 'number' || !Number.isInteger(i)) throw new TypeError(`${fn}: ignoreIndex must be an integer, got ${describe(i)}`);
   return i;
 }
 
@@ -300,9 +304,10 @@ function nllCore(logp: Tensor, ct: ClassTargets, w: Tensor | null, r: Reduction)
  * divides by the summed weights of the kept targets (their count without weights).
  */
 export function nllLoss(logProbs: Tensor, target: Tensor, opts: NLLLossOptions = {}): Tensor {
+  opts = optionsOf<NLLLossOptions>('nllLoss', opts) as NLLLossOptions;
   const fn = 'nllLoss';
-  floatTensor(fn, logProbs, 'input');
-  if (!(target instanceof Tensor)) throw new TypeError(`${fn}: target must be a Tensor, got ${what(target)}`);
+  checkFloatTensor(fn, logProbs, 'input');
+  checkTensor(fn, target, 'target');
   const r = reductionOf(fn, opts);
   const ignore = ignoreIndexOf(fn, opts.ignoreIndex);
   const ct = classTargets(fn, logProbs, target, ignore);
@@ -320,13 +325,14 @@ export function nllLoss(logProbs: Tensor, target: Tensor, opts: NLLLossOptions =
  * the target or weight needs a gradient; labels outside [0, C) other than ignoreIndex throw a RangeError.
  */
 export function crossEntropy(logits: Tensor, target: Tensor, opts: CrossEntropyLossOptions = {}): Tensor {
+  opts = optionsOf<CrossEntropyLossOptions>('crossEntropy', opts) as CrossEntropyLossOptions;
   const fn = 'crossEntropy';
-  floatTensor(fn, logits, 'input');
-  if (!(target instanceof Tensor)) throw new TypeError(`${fn}: target must be a Tensor, got ${what(target)}`);
+  checkFloatTensor(fn, logits, 'input');
+  checkTensor(fn, target, 'target');
   const r = reductionOf(fn, opts);
   const eps = opts.labelSmoothing ?? 0;
   if (typeof eps !== 'number' || !(eps >= 0 && eps <= 1)) {
-    throw new RangeError(`${fn}: labelSmoothing must be in [0, 1], got ${String(eps)}`);
+    throw new RangeError(`${fn}: labelSmoothing must be in [0, 1], got ${describe(eps)}`);
   }
   if (logits.ndim === 0) throw new RangeError(`${fn}: input must have a class dimension, got shape ${shapeStr(logits.shape)}`);
   const classDim = logits.ndim === 1 ? 0 : 1;
@@ -565,8 +571,8 @@ const bceWithLogitsOp = op('binaryCrossEntropyWithLogits', {
 
 function paramList(fn: string, params: Tensor | Iterable<Tensor>): Tensor[] {
   const list = params instanceof Tensor ? [params] : params && typeof (params as Iterable<Tensor>)[Symbol.iterator] === 'function' ? [...params] : null;
-  if (!list) throw new TypeError(`${fn}: params must be a Tensor or an iterable of Tensors, got ${what(params)}`);
-  list.forEach((p, i) => floatTensor(fn, p, `params[${i}]`));
+  if (!list) throw new TypeError(`${fn}: params must be a Tensor or an iterable of Tensors, got ${describe(params)}`);
+  list.forEach((p, i) => checkFloatTensor(fn, p, `params[${i}]`));
   return list;
 }
 
@@ -597,6 +603,7 @@ abstract class Loss extends Module {
   readonly reduction: Reduction;
   constructor(name: string, opts: ReductionOptions) {
     super();
+    opts = optionsOf<ReductionOptions>(name, opts) as ReductionOptions;
     this.reduction = reductionOf(name, opts);
   }
   override extraRepr(): string {
@@ -607,6 +614,7 @@ abstract class Loss extends Module {
 export class MSELoss extends Loss {
   constructor(opts: ReductionOptions = {}) {
     super('MSELoss', opts);
+    opts = optionsOf<ReductionOptions>('MSELoss', opts) as ReductionOptions;
   }
   override forward(input: Tensor, target: Tensor): Tensor {
     return mseLoss(input, target, { reduction: this.reduction });
@@ -616,6 +624,7 @@ export class MSELoss extends Loss {
 export class L1Loss extends Loss {
   constructor(opts: ReductionOptions = {}) {
     super('L1Loss', opts);
+    opts = optionsOf<ReductionOptions>('L1Loss', opts) as ReductionOptions;
   }
   override forward(input: Tensor, target: Tensor): Tensor {
     return l1Loss(input, target, { reduction: this.reduction });
@@ -626,6 +635,7 @@ export class HuberLoss extends Loss {
   readonly delta: number;
   constructor(opts: HuberLossOptions = {}) {
     super('HuberLoss', opts);
+    opts = optionsOf<HuberLossOptions>('HuberLoss', opts) as HuberLossOptions;
     this.delta = opts.delta ?? 1;
   }
   override forward(input: Tensor, target: Tensor): Tensor {
@@ -637,6 +647,7 @@ export class SmoothL1Loss extends Loss {
   readonly beta: number;
   constructor(opts: SmoothL1LossOptions = {}) {
     super('SmoothL1Loss', opts);
+    opts = optionsOf<SmoothL1LossOptions>('SmoothL1Loss', opts) as SmoothL1LossOptions;
     this.beta = opts.beta ?? 1;
   }
   override forward(input: Tensor, target: Tensor): Tensor {
@@ -648,7 +659,8 @@ export class BCELoss extends Loss {
   declare weight: Tensor | null;
   constructor(opts: BCELossOptions = {}) {
     super('BCELoss', opts);
-    this.registerBuffer('weight', optionalWeight('BCELoss', opts.weight));
+    opts = optionsOf<BCELossOptions>('BCELoss', opts) as BCELossOptions;
+    this.registerBuffer('weight', asBuffer(optionalWeight('BCELoss', opts.weight)));
   }
   override forward(input: Tensor, target: Tensor): Tensor {
     return binaryCrossEntropy(input, target, { reduction: this.reduction, weight: this.weight });
@@ -660,8 +672,9 @@ export class BCEWithLogitsLoss extends Loss {
   declare posWeight: Tensor | null;
   constructor(opts: BCEWithLogitsLossOptions = {}) {
     super('BCEWithLogitsLoss', opts);
-    this.registerBuffer('weight', optionalWeight('BCEWithLogitsLoss', opts.weight));
-    this.registerBuffer('posWeight', optionalWeight('BCEWithLogitsLoss', opts.posWeight, 'posWeight'));
+    opts = optionsOf<BCEWithLogitsLossOptions>('BCEWithLogitsLoss', opts) as BCEWithLogitsLossOptions;
+    this.registerBuffer('weight', asBuffer(optionalWeight('BCEWithLogitsLoss', opts.weight)));
+    this.registerBuffer('posWeight', asBuffer(optionalWeight('BCEWithLogitsLoss', opts.posWeight, 'posWeight')));
   }
   override forward(input: Tensor, target: Tensor): Tensor {
     return binaryCrossEntropyWithLogits(input, target, { reduction: this.reduction, weight: this.weight, posWeight: this.posWeight });
@@ -673,7 +686,8 @@ export class NLLLoss extends Loss {
   readonly ignoreIndex: number;
   constructor(opts: NLLLossOptions = {}) {
     super('NLLLoss', opts);
-    this.registerBuffer('weight', optionalWeight('NLLLoss', opts.weight));
+    opts = optionsOf<NLLLossOptions>('NLLLoss', opts) as NLLLossOptions;
+    this.registerBuffer('weight', asBuffer(optionalWeight('NLLLoss', opts.weight)));
     this.ignoreIndex = ignoreIndexOf('NLLLoss', opts.ignoreIndex);
   }
   override forward(input: Tensor, target: Tensor): Tensor {
@@ -687,7 +701,8 @@ export class CrossEntropyLoss extends Loss {
   readonly labelSmoothing: number;
   constructor(opts: CrossEntropyLossOptions = {}) {
     super('CrossEntropyLoss', opts);
-    this.registerBuffer('weight', optionalWeight('CrossEntropyLoss', opts.weight));
+    opts = optionsOf<CrossEntropyLossOptions>('CrossEntropyLoss', opts) as CrossEntropyLossOptions;
+    this.registerBuffer('weight', asBuffer(optionalWeight('CrossEntropyLoss', opts.weight)));
     this.ignoreIndex = ignoreIndexOf('CrossEntropyLoss', opts.ignoreIndex);
     this.labelSmoothing = opts.labelSmoothing ?? 0;
   }

@@ -4,12 +4,13 @@ import { DType, isFloat } from '../dtype';
 import { Tensor } from '../tensor';
 import { noGrad } from '../autograd/grad-mode';
 import { shapeStr } from '../shape';
+import { describe } from '../validate';
 
 /** A tensor that a Module reports as a parameter. It shares the storage of the tensor it is made from. */
 export class Parameter extends Tensor {
   constructor(data: Tensor, requiresGrad = true) {
     if (!(data instanceof Tensor)) {
-      throw new TypeError(`Parameter: data must be a Tensor, got ${data === null ? 'null' : typeof data}`);
+      throw new TypeError(`Parameter: data must be a Tensor, got ${describe(data)}`);
     }
     if (typeof requiresGrad !== 'boolean') throw new TypeError('Parameter: requiresGrad must be a boolean');
     super(data._st, data._shape, data._strides, data._off, data.dtype);
@@ -266,7 +267,7 @@ export class Module {
     else if (stateDict !== null && typeof stateDict === 'object' && !Array.isArray(stateDict) && !(stateDict instanceof Tensor)) {
       entries = Object.entries(stateDict);
     } else {
-      throw new TypeError(`loadStateDict: expected an object (or Map) of tensors by name, got ${stateDict === null ? 'null' : Array.isArray(stateDict) ? 'an array' : typeof stateDict}`);
+      throw new TypeError(`loadStateDict: expected an object (or Map) of tensors by name, got ${describe(stateDict)}`);
     }
     const given = new Map(entries);
     const expected = this._stateEntries('', []);
@@ -318,7 +319,7 @@ export class Module {
    */
   to(dtype: DType): this {
     if (dtype !== 'float32' && dtype !== 'float64') {
-      throw new TypeError(`Module.to: only floating-point dtypes are accepted ('float32' or 'float64'), got ${String(dtype)}`);
+      throw new TypeError(`Module.to: only floating-point dtypes are accepted ('float32' or 'float64'), got ${describe(dtype)}`);
     }
     const done = new Set<Tensor>();
     const convert = (t: Tensor): void => {
@@ -364,7 +365,7 @@ export class Module {
 
 function checkName(op: string, m: Module, name: string): void {
   if (typeof name !== 'string' || name === '' || name.includes('.')) {
-    throw new TypeError(`${op}: name must be a non-empty string without '.', got ${JSON.stringify(name)}`);
+    throw new TypeError(`${op}: name must be a non-empty string without '.', got ${describe(name)}`);
   }
   if (name in Module.prototype || name === 'training') {
     throw new Error(`${op}: '${name}' is a Module method or property of ${moduleName(m)}`);

@@ -2,39 +2,34 @@
 // (so a PyTorch state dict loads: weight, bias, running_mean, running_var, num_batches_tracked).
 import { Tensor } from '../tensor';
 import { DType } from '../dtype';
-import { Generator } from '../random';
+import { Generator, resolveGenerator } from '../random';
 import { noGrad } from '../autograd/grad-mode';
 import { shapeStr } from '../shape';
 import { ones, zeros } from '../ops/creation';
 import { Module, Parameter } from './module';
 import * as init from './init';
 import { batchNorm, dropout, dropoutProb, embedding, layerNorm, normalizedShapeArg, paddingIndexArg } from './norm';
+import { checkElements, checkSize, checkTensor, describe, optionsOf } from '../validate';
 
-function sizeArg(layer: string, v: unknown, what: string): number {
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) {
-    throw new RangeError(`${layer}: ${what} must be a non-negative integer, got ${String(v)}`);
-  }
-  return v;
-}
 
 function boolArg(layer: string, v: unknown, what: string, dflt: boolean): boolean {
   if (v === undefined) return dflt;
-  if (typeof v !== 'boolean') throw new TypeError(`${layer}: ${what} must be a boolean, got ${String(v)}`);
+  if (typeof v !== 'boolean') throw new TypeError(`${layer}: ${what} must be a boolean, got ${describe(v)}`);
   return v;
 }
 
 function dtypeArg(layer: string, v: unknown): DType {
   const d = v ?? 'float32';
-  if (d !== 'float32' && d !== 'float64') throw new TypeError(`${layer}: dtype must be 'float32' or 'float64', got ${String(d)}`);
+  if (d !== 'float32' && d !== 'float64') throw new TypeError(`${layer}: dtype must be 'float32' or 'float64', got ${describe(d)}`);
   return d;
 }
 
 function tensorInput(layer: string, x: unknown, dtype: DType | null): Tensor {
-  if (!(x instanceof Tensor)) throw new TypeError(`${layer}: input must be a Tensor, got ${x === null ? 'null' : typeof x}`);
-  if (dtype !== null && x.dtype !== dtype) {
-    throw new TypeError(`${layer}: input is ${x.dtype} but the parameters are ${dtype} (convert the input, or the model with to('${x.dtype}'))`);
+  const t = checkTensor(layer, x);
+  if (dtype !== null && t.dtype !== dtype) {
+    throw new TypeError(`${layer}: input is ${t.dtype} but the parameters are ${dtype} (convert the input, or the model with to('${t.dtype}'))`);
   }
-  return x;
+  return t;
 }
 
 export interface BatchNormModuleOptions {
@@ -61,13 +56,14 @@ abstract class BatchNormBase extends Module {
   constructor(numFeatures: number, opts: BatchNormModuleOptions) {
     super();
     const layer = new.target.name;
-    this.numFeatures = sizeArg(layer, numFeatures, 'numFeatures');
+    opts = optionsOf<BatchNormModuleOptions>(layer, opts) as BatchNormModuleOptions;
+    this.numFeatures = checkSize(layer, numFeatures, 'numFeatures');
     const eps = opts.eps ?? 1e-5;
-    if (typeof eps !== 'number' || !Number.isFinite(eps) || eps < 0) throw new RangeError(`${layer}: eps must be a finite number >= 0, got ${String(eps)}`);
+    if (typeof eps !== 'number' || !Number.isFinite(eps) || eps < 0) throw new RangeError(`${layer}: eps must be a finite number >= 0, got ${describe(eps)}`);
     this.eps = eps;
     const momentum = opts.momentum === undefined ? 0.1 : opts.momentum;
     if (momentum !== null && (typeof momentum !== 'number' || !Number.isFinite(momentum))) {
-      throw new TypeError(`${layer}: momentum must be a finite number or null, got ${String(momentum)}`);
+      throw new TypeError(`${layer}: momentum must be a finite number or null, got ${describe(momentum)}`);
     }
     this.momentum = momentum;
     this.affine = boolArg(layer, opts.affine, 'affine', true);
@@ -139,6 +135,7 @@ abstract class BatchNormBase extends Module {
 export class BatchNorm1d extends BatchNormBase {
   constructor(numFeatures: number, opts: BatchNormModuleOptions = {}) {
     super(numFeatures, opts);
+    opts = optionsOf<BatchNormModuleOptions>('BatchNorm1d', opts) as BatchNormModuleOptions;
   }
   protected checkRank(x: Tensor): void {
     if (x.ndim !== 2 && x.ndim !== 3) {
@@ -151,6 +148,7 @@ export class BatchNorm1d extends BatchNormBase {
 export class BatchNorm2d extends BatchNormBase {
   constructor(numFeatures: number, opts: BatchNormModuleOptions = {}) {
     super(numFeatures, opts);
+    opts = optionsOf<BatchNormModuleOptions>('BatchNorm2d', opts) as BatchNormModuleOptions;
   }
   protected checkRank(x: Tensor): void {
     if (x.ndim !== 4) {
@@ -175,12 +173,14 @@ export class LayerNorm extends Module {
 
   constructor(normalizedShape: number | number[], opts: LayerNormModuleOptions = {}) {
     super();
+    opts = optionsOf<LayerNormModuleOptions>('LayerNorm', opts) as LayerNormModuleOptions;
     this.normalizedShape = normalizedShapeArg('LayerNorm', normalizedShape);
     const eps = opts.eps ?? 1e-5;
-    if (typeof eps !== 'number' || !Number.isFinite(eps) || eps < 0) throw new RangeError(`LayerNorm: eps must be a finite number >= 0, got ${String(eps)}`);
+    if (typeof eps !== 'number' || !Number.isFinite(eps) || eps < 0) throw new RangeError(`LayerNorm: eps must be a finite number >= 0, got ${describe(eps)}`);
     this.eps = eps;
     this.elementwiseAffine = boolArg('LayerNorm', opts.elementwiseAffine, 'elementwiseAffine', true);
     const dtype = dtypeArg('LayerNorm', opts.dtype);
+    checkElements('LayerNorm', this.normalizedShape, 'normalizedShape');
     this.weight = this.elementwiseAffine ? new Parameter(ones(this.normalizedShape, { dtype })) : null;
     this.bias = this.elementwiseAffine ? new Parameter(zeros(this.normalizedShape, { dtype })) : null;
   }
@@ -212,6 +212,7 @@ export class Dropout extends Module {
 
   constructor(p = 0.5, opts: { generator?: Generator } = {}) {
     super();
+    opts = optionsOf<{ generator?: Generator }>('Dropout', opts) as { generator?: Generator };
     this.p = dropoutProb('Dropout', p);
     this.generator = opts.generator;
   }
@@ -241,10 +242,13 @@ export class Embedding extends Module {
 
   constructor(numEmbeddings: number, embeddingDim: number, opts: EmbeddingModuleOptions = {}) {
     super();
-    this.numEmbeddings = sizeArg('Embedding', numEmbeddings, 'numEmbeddings');
-    this.embeddingDim = sizeArg('Embedding', embeddingDim, 'embeddingDim');
+    opts = optionsOf<EmbeddingModuleOptions>('Embedding', opts) as EmbeddingModuleOptions;
+    resolveGenerator('Embedding', opts.generator); // checked before anything is allocated
+    this.numEmbeddings = checkSize('Embedding', numEmbeddings, 'numEmbeddings');
+    this.embeddingDim = checkSize('Embedding', embeddingDim, 'embeddingDim');
     this.paddingIdx = paddingIndexArg('Embedding', opts.paddingIdx, numEmbeddings);
     const dtype = dtypeArg('Embedding', opts.dtype);
+    checkElements('Embedding', [numEmbeddings, embeddingDim], 'weight shape');
     this.weight = new Parameter(zeros([numEmbeddings, embeddingDim], { dtype }));
     this.resetParameters(opts.generator);
   }

@@ -9,17 +9,13 @@ import { Generator, resolveGenerator } from '../random';
 import { numel, shapeStr } from '../shape';
 import { op } from '../ops/util';
 import { indexSelect } from '../ops/indexing';
+import { checkFloatTensor, checkShape, describe, optionsOf } from '../validate';
 
-function floatInput(fn: string, x: unknown, what = 'input'): Tensor {
-  if (!(x instanceof Tensor)) throw new TypeError(`${fn}: ${what} must be a Tensor, got ${x === null ? 'null' : typeof x}`);
-  if (!isFloat(x.dtype)) throw new TypeError(`${fn}: ${what} must be a float32 or float64 tensor, got ${x.dtype}`);
-  return x;
-}
 
 /** An optional per-feature tensor (weight, bias, running stats): null, or `shape` in the input's dtype. */
 function optional(fn: string, t: unknown, what: string, shape: readonly number[], x: Tensor): Tensor | null {
   if (t === null || t === undefined) return null;
-  const v = floatInput(fn, t, what);
+  const v = checkFloatTensor(fn, t, what);
   if (shapeStr(v._shape) !== shapeStr(shape)) {
     throw new RangeError(`${fn}: ${what} must have shape ${shapeStr(shape)} for input shape ${shapeStr(x._shape)}, got ${shapeStr(v._shape)}`);
   }
@@ -28,7 +24,7 @@ function optional(fn: string, t: unknown, what: string, shape: readonly number[]
 }
 
 function epsArg(fn: string, eps: unknown): number {
-  if (typeof eps !== 'number' || !Number.isFinite(eps) || eps < 0) throw new RangeError(`${fn}: eps must be a finite number >= 0, got ${String(eps)}`);
+  if (typeof eps !== 'number' || !Number.isFinite(eps) || eps < 0) throw new RangeError(`${fn}: eps must be a finite number >= 0, got ${describe(eps)}`);
   return eps;
 }
 
@@ -144,14 +140,15 @@ export function batchNorm(
   x: Tensor, runningMean: Tensor | null, runningVar: Tensor | null, weight: Tensor | null = null, bias: Tensor | null = null,
   opts: BatchNormOptions = {},
 ): Tensor {
+  opts = optionsOf<BatchNormOptions>('batchNorm', opts) as BatchNormOptions;
   const fn = 'batchNorm';
-  floatInput(fn, x);
+  checkFloatTensor(fn, x);
   if (x.ndim < 2) throw new RangeError(`${fn}: expected an input of at least 2 dims [N, C, ...], got shape ${shapeStr(x._shape)}`);
   const training = opts.training ?? false;
   if (typeof training !== 'boolean') throw new TypeError(`${fn}: training must be a boolean`);
   const momentum = opts.momentum === undefined ? 0.1 : opts.momentum;
   if (typeof momentum !== 'number' || !Number.isFinite(momentum)) {
-    throw new TypeError(`${fn}: momentum must be a finite number, got ${String(momentum)} (the modules take momentum: null for a cumulative average)`);
+    throw new TypeError(`${fn}: momentum must be a finite number, got ${describe(momentum)} (the modules take momentum: null for a cumulative average)`);
   }
   const eps = epsArg(fn, opts.eps ?? 1e-5);
   const ch = [x._shape[1]];
@@ -238,8 +235,9 @@ export function layerNorm(
   x: Tensor, normalizedShape: number | readonly number[], weight: Tensor | null = null, bias: Tensor | null = null,
   opts: LayerNormOptions = {},
 ): Tensor {
+  opts = optionsOf<LayerNormOptions>('layerNorm', opts) as LayerNormOptions;
   const fn = 'layerNorm';
-  floatInput(fn, x);
+  checkFloatTensor(fn, x);
   const shape = normalizedShapeArg(fn, normalizedShape);
   const k = shape.length;
   if (x.ndim < k || shapeStr(x._shape.slice(x.ndim - k)) !== shapeStr(shape)) {
@@ -252,11 +250,10 @@ export function layerNorm(
 
 /** @internal A non-empty list of non-negative integer sizes. */
 export function normalizedShapeArg(fn: string, s: unknown): number[] {
-  const arr = typeof s === 'number' ? [s] : Array.isArray(s) ? (s as unknown[]).slice() : null;
-  if (arr === null || arr.length === 0 || !arr.every((v) => typeof v === 'number' && Number.isInteger(v) && v >= 0)) {
-    throw new RangeError(`${fn}: normalizedShape must be a non-negative integer or a non-empty array of them, got ${JSON.stringify(s)}`);
-  }
-  return arr as number[];
+  const arr = typeof s === 'number' ? [s] : s;
+  if (Array.isArray(arr) && arr.length === 0) throw new RangeError(`${fn}: normalizedShape must be a non-empty array of sizes`);
+  if (!Array.isArray(arr)) throw new TypeError(`${fn}: normalizedShape must be a size or a non-empty array of sizes, got ${describe(s)}`);
+  return checkShape(fn, arr, 'normalizedShape');
 }
 
 // ---- dropout -------------------------------------------------------------------------------
@@ -270,7 +267,7 @@ export interface DropoutOptions {
 /** @internal Checks a dropout probability. */
 export function dropoutProb(fn: string, p: unknown): number {
   if (typeof p !== 'number' || !(p >= 0 && p <= 1)) {
-    throw new RangeError(`${fn}: dropout probability has to be between 0 and 1, but got ${String(p)}`);
+    throw new RangeError(`${fn}: dropout probability has to be between 0 and 1, but got ${describe(p)}`);
   }
   return p;
 }
@@ -295,8 +292,9 @@ const dropoutOp = op('dropout', {
  * same mask on any number of threads. Identity when `training` is false.
  */
 export function dropout(x: Tensor, p = 0.5, opts: DropoutOptions = {}): Tensor {
+  opts = optionsOf<DropoutOptions>('dropout', opts) as DropoutOptions;
   const fn = 'dropout';
-  floatInput(fn, x);
+  checkFloatTensor(fn, x);
   const prob = dropoutProb(fn, p);
   const training = opts.training ?? true;
   if (typeof training !== 'boolean') throw new TypeError(`${fn}: training must be a boolean`);
@@ -327,7 +325,7 @@ export interface EmbeddingOptions {
 export function paddingIndexArg(fn: string, paddingIdx: unknown, num: number): number | null {
   if (paddingIdx === null || paddingIdx === undefined) return null;
   if (typeof paddingIdx !== 'number' || !Number.isInteger(paddingIdx) || paddingIdx < -num || paddingIdx >= num) {
-    throw new RangeError(`${fn}: paddingIdx must be an integer within [-${num}, ${num}) for ${num} embeddings, got ${String(paddingIdx)}`);
+    throw new RangeError(`${fn}: paddingIdx must be an integer within [-${num}, ${num}) for ${num} embeddings, got ${describe(paddingIdx)}`);
   }
   return paddingIdx < 0 ? paddingIdx + num : paddingIdx;
 }
@@ -337,10 +335,11 @@ export function paddingIndexArg(fn: string, paddingIdx: unknown, num: number): n
  * [...indices.shape, dim]. The gradient is scatter-added into the rows (except the padding row's).
  */
 export function embedding(indices: Tensor, weight: Tensor, opts: EmbeddingOptions = {}): Tensor {
+  opts = optionsOf<EmbeddingOptions>('embedding', opts) as EmbeddingOptions;
   const fn = 'embedding';
-  if (!(indices instanceof Tensor)) throw new TypeError(`${fn}: indices must be an int32 Tensor, got ${indices === null ? 'null' : typeof indices}`);
+  if (!(indices instanceof Tensor)) throw new TypeError(`${fn}: indices must be an int32 Tensor, got ${describe(indices)}`);
   if (indices.dtype !== 'int32') throw new TypeError(`${fn}: indices must be an int32 tensor, got ${indices.dtype}`);
-  floatInput(fn, weight, 'weight');
+  checkFloatTensor(fn, weight, 'weight');
   if (weight.ndim !== 2) throw new RangeError(`${fn}: weight must be 2-D [numEmbeddings, embeddingDim], got shape ${shapeStr(weight._shape)}`);
   const [num, dim] = weight._shape;
   const pad = paddingIndexArg(fn, opts.paddingIdx, num);

@@ -4,6 +4,7 @@ import { Tensor } from '../tensor';
 import { noGrad } from '../autograd/grad-mode';
 import type { DType } from '../dtype';
 import { Module } from './module';
+import { describe } from '../validate';
 
 export interface SummaryRow {
   /** Dotted name (`layers.0`); '' for the model itself (listed only if it holds parameters directly). */
@@ -45,7 +46,7 @@ const group = (n: number): string => n.toLocaleString('en-US');
 
 /** Runs `model` on `exampleInput` (a tensor or an array of input tensors) and tabulates its layers. */
 export function summary(model: Module, exampleInput: Tensor | Tensor[]): Summary {
-  if (!(model instanceof Module)) throw new TypeError(`summary: model must be a tg.nn.Module, got ${model === null ? 'null' : typeof model}`);
+  if (!(model instanceof Module)) throw new TypeError(`summary: model must be a tg.nn.Module, got ${describe(model)}`);
   const inputs = exampleInput instanceof Tensor ? [exampleInput] : exampleInput;
   if (!Array.isArray(inputs) || inputs.length === 0 || !inputs.every((t) => t instanceof Tensor)) {
     throw new TypeError('summary: exampleInput must be a Tensor or an array of Tensors');

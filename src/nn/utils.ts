@@ -7,10 +7,8 @@ import { enableGrad, noGrad } from '../autograd/grad-mode';
 import { grad } from '../autograd/engine';
 import { tensor } from '../ops/creation';
 import { Module } from './module';
+import { checkTensor, describe, optionsOf } from '../validate';
 
-function what(x: unknown): string {
-  return x === null ? 'null' : Array.isArray(x) ? 'an array' : typeof x;
-}
 
 function tensorList(fn: string, params: unknown): Tensor[] {
   const list =
@@ -19,9 +17,9 @@ function tensorList(fn: string, params: unknown): Tensor[] {
       : params !== null && typeof params === 'object' && typeof (params as Iterable<unknown>)[Symbol.iterator] === 'function'
         ? [...(params as Iterable<unknown>)]
         : null;
-  if (!list) throw new TypeError(`${fn}: parameters must be a Tensor or an iterable of Tensors, got ${what(params)}`);
+  if (!list) throw new TypeError(`${fn}: parameters must be a Tensor or an iterable of Tensors, got ${describe(params)}`);
   list.forEach((p, i) => {
-    if (!(p instanceof Tensor)) throw new TypeError(`${fn}: parameters[${i}] must be a Tensor, got ${what(p)}`);
+    checkTensor(fn, p, `parameters[${i}]`);
   });
   return list as Tensor[];
 }
@@ -43,11 +41,12 @@ export interface ClipGradNormOptions {
  * tensor in the first gradient's dtype (0 when no parameter has a gradient).
  */
 export function clipGradNorm_(parameters: Tensor | Iterable<Tensor>, maxNorm: number, opts: ClipGradNormOptions = {}): Tensor {
+  opts = optionsOf<ClipGradNormOptions>('clipGradNorm_', opts) as ClipGradNormOptions;
   const fn = 'clipGradNorm_';
   const params = tensorList(fn, parameters);
-  if (typeof maxNorm !== 'number' || Number.isNaN(maxNorm)) throw new TypeError(`${fn}: maxNorm must be a number, got ${String(maxNorm)}`);
+  if (typeof maxNorm !== 'number' || Number.isNaN(maxNorm)) throw new TypeError(`${fn}: maxNorm must be a number, got ${describe(maxNorm)}`);
   const p = opts.normType ?? 2;
-  if (typeof p !== 'number' || !(p > 0)) throw new RangeError(`${fn}: normType must be a number > 0 or Infinity, got ${String(p)}`);
+  if (typeof p !== 'number' || !(p > 0)) throw new RangeError(`${fn}: normType must be a number > 0 or Infinity, got ${describe(p)}`);
   const errorIfNonfinite = opts.errorIfNonfinite ?? false;
   if (typeof errorIfNonfinite !== 'boolean') throw new TypeError(`${fn}: errorIfNonfinite must be a boolean`);
   const grads = params.map((t) => t.grad).filter((g): g is Tensor => g !== null);
@@ -74,7 +73,7 @@ export function clipGradNorm_(parameters: Tensor | Iterable<Tensor>, maxNorm: nu
 export function clipGradValue_(parameters: Tensor | Iterable<Tensor>, clipValue: number): void {
   const fn = 'clipGradValue_';
   const params = tensorList(fn, parameters);
-  if (typeof clipValue !== 'number' || Number.isNaN(clipValue)) throw new TypeError(`${fn}: clipValue must be a number, got ${String(clipValue)}`);
+  if (typeof clipValue !== 'number' || Number.isNaN(clipValue)) throw new TypeError(`${fn}: clipValue must be a number, got ${describe(clipValue)}`);
   noGrad(() => {
     for (const t of params) if (t.grad !== null) t.grad.copy_(t.grad.clamp(-clipValue, clipValue));
   });
@@ -201,8 +200,8 @@ function isOptions(x: unknown): x is CheckGradientsOptions {
  */
 export function checkGradients(model: Module, lossFn: LossFn, ...batchAndOptions: unknown[]): GradientCheckReport {
   const fn = 'checkGradients';
-  if (!(model instanceof Module)) throw new TypeError(`${fn}: model must be a tg.nn.Module, got ${what(model)}`);
-  if (typeof lossFn !== 'function') throw new TypeError(`${fn}: lossFn must be a function (model, ...batch) => loss, got ${what(lossFn)}`);
+  if (!(model instanceof Module)) throw new TypeError(`${fn}: model must be a tg.nn.Module, got ${describe(model)}`);
+  if (typeof lossFn !== 'function') throw new TypeError(`${fn}: lossFn must be a function (model, ...batch) => loss, got ${describe(lossFn)}`);
   const last = batchAndOptions[batchAndOptions.length - 1];
   const opts: CheckGradientsOptions = isOptions(last) ? last : {};
   const batch = isOptions(last) ? batchAndOptions.slice(0, -1) : batchAndOptions;
@@ -211,17 +210,17 @@ export function checkGradients(model: Module, lossFn: LossFn, ...batchAndOptions
   const seed = opts.seed ?? 0;
   const tiny = opts.tiny ?? 1e-10;
   const tolerance = opts.tolerance ?? 1e-5;
-  if (!Number.isInteger(samples) || samples < 1) throw new RangeError(`${fn}: samples must be a positive integer, got ${String(samples)}`);
+  if (!Number.isInteger(samples) || samples < 1) throw new RangeError(`${fn}: samples must be a positive integer, got ${describe(samples)}`);
   for (const [k, v] of [['eps', eps], ['tiny', tiny], ['tolerance', tolerance]] as const) {
-    if (typeof v !== 'number' || !(v > 0) || !Number.isFinite(v)) throw new RangeError(`${fn}: ${k} must be a positive number, got ${String(v)}`);
+    if (typeof v !== 'number' || !(v > 0) || !Number.isFinite(v)) throw new RangeError(`${fn}: ${k} must be a positive number, got ${describe(v)}`);
   }
-  if (!Number.isInteger(seed)) throw new TypeError(`${fn}: seed must be an integer, got ${String(seed)}`);
+  if (!Number.isInteger(seed)) throw new TypeError(`${fn}: seed must be an integer, got ${describe(seed)}`);
 
   const batch64 = batch.map((b) => (b instanceof Tensor && isFloat(b.dtype) ? noGrad(() => b.detach().to('float64')) : b));
   const named = [...model.namedParameters()].filter(([, p]) => p.requiresGrad);
   const evalLoss = (): Tensor => {
     const l = lossFn(model, ...batch64);
-    if (!(l instanceof Tensor)) throw new TypeError(`${fn}: lossFn must return a Tensor, got ${what(l)}`);
+    if (!(l instanceof Tensor)) throw new TypeError(`${fn}: lossFn must return a Tensor, got ${describe(l)}`);
     if (l.size !== 1) throw new RangeError(`${fn}: lossFn must return a scalar loss, got shape ${shapeStr(l.shape)}`);
     if (l.dtype !== 'float64') {
       throw new TypeError(`${fn}: the loss is ${l.dtype} although the model and batch were converted to float64; make lossFn compute in the inputs' dtype`);

@@ -1,7 +1,7 @@
 // `npx tapegrad onnx-check model.onnx`: validates a model by loading it and prints what it holds.
 import * as fs from 'node:fs';
 import { decodeModel, DataType, ValueInfoMsg } from './proto';
-import { load } from './load';
+import { load, readModelFile } from './load';
 
 const typeNames: Record<number, string> = {
   [DataType.FLOAT]: 'float32', [DataType.DOUBLE]: 'float64', [DataType.INT64]: 'int64', [DataType.INT32]: 'int32',
@@ -17,7 +17,7 @@ function describeValue(v: ValueInfoMsg): string {
 
 /** The lines onnx-check prints; throws the loader's error for an invalid model. */
 export function onnxSummary(path: string): string[] {
-  const bytes = fs.readFileSync(path);
+  const bytes = readModelFile('onnx-check', path);
   const module = load(bytes);
   const model = decodeModel(bytes);
   const g = model.graph!;

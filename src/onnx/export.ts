@@ -122,7 +122,7 @@ export function toBytes(model: Module, exampleInputs: Tensor | Tensor[], opts: E
 export function exportModel(model: Module, exampleInputs: Tensor | Tensor[], path: string, opts: ExportOptions = {}): void {
   if (typeof path !== 'string' || !path) throw new TypeError(`${FN}: path must be a non-empty string`);
   const bytes = build(FN, model, exampleInputs, opts);
-  writeAtomically(path, (fd) => fs.writeSync(fd, bytes));
+  writeAtomically(FN, path, (fd) => fs.writeSync(fd, bytes));
 }
 
 function build(fn: string, model: Module, exampleInputs: Tensor | Tensor[], opts: ExportOptions): Uint8Array {

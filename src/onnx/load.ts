@@ -8,6 +8,8 @@ import { zeros } from '../ops/creation';
 import { decodeModel, DataType, GraphMsg, NodeMsg, ValueInfoMsg } from './proto';
 import { Attrs, checkDims, fromTensorMsg, isInts, Value } from './values';
 import { runImpl } from './run-ops';
+import { fsCall } from '../io/fs-errors';
+import { describe } from '../validate';
 
 const FN = 'onnx.load';
 const RESERVED = new Set(['training', 'inputNames', 'outputNames', 'opTypes', '_steps', '_consts', '_params', '_inputs', '_opset']);
@@ -157,11 +159,18 @@ export class OnnxModule extends Module {
   }
 }
 
+/** The bytes of a regular file (a directory, device or FIFO fails at once instead of reading forever). */
+export function readModelFile(op: string, path: string): Uint8Array {
+  const st = fsCall(op, path, () => fs.statSync(path));
+  if (!st.isFile()) throw new TypeError(`${op}: ${path}: not a regular file`);
+  return fsCall(op, path, () => fs.readFileSync(path));
+}
+
 export function load(pathOrBytes: string | Uint8Array): OnnxModule {
   let bytes: Uint8Array;
-  if (typeof pathOrBytes === 'string') bytes = fs.readFileSync(pathOrBytes);
+  if (typeof pathOrBytes === 'string') bytes = readModelFile(FN, pathOrBytes);
   else if (pathOrBytes instanceof Uint8Array) bytes = pathOrBytes;
-  else throw new TypeError(`${FN}: expected a file path or a Uint8Array, got ${pathOrBytes === null ? 'null' : typeof pathOrBytes}`);
+  else throw new TypeError(`${FN}: expected a file path or a Uint8Array, got ${describe(pathOrBytes)}`);
   if (bytes.length === 0) throw new RangeError(`${FN}: the file is empty`);
   const model = decodeModel(bytes);
   if (!model.graph) throw new RangeError(`${FN}: the file has no graph (not an ONNX model?)`);

@@ -4,7 +4,8 @@ import { DType, isDType, isFloat } from '../dtype';
 import { Tensor } from '../tensor';
 import { isGradEnabled } from '../autograd/grad-mode';
 import { broadcastShapes, sameShape, shapeStr } from '../shape';
-import { checkTensor, elementwiseMeta, method, op, scalarTensor } from './util';
+import { elementwiseMeta, method, op, scalarTensor } from './util';
+import { checkNumber, checkTensor, describe } from '../validate';
 import { copyInto } from './shape';
 
 const copyOp = op('clone', {
@@ -47,13 +48,13 @@ export function detach(x: Tensor): Tensor {
 
 export function to(x: Tensor, dtype: DType): Tensor {
   checkTensor('to', x);
-  if (!isDType(dtype)) throw new TypeError(`to: unknown dtype ${String(dtype)} (expected 'float32', 'float64' or 'int32')`);
+  if (!isDType(dtype)) throw new TypeError(`to: unknown dtype ${describe(dtype)} (expected 'float32', 'float64' or 'int32')`);
   return x.dtype === dtype ? x : castOp(x, dtype);
 }
 
 // ---- in place ------------------------------------------------------------------------------
 
-function checkInPlace(name: string, self: Tensor, other?: Tensor): void {
+export function checkInPlace(name: string, self: Tensor, other?: Tensor): void {
   if (isGradEnabled()) {
     if (self.requiresGrad) {
       throw new Error(
@@ -66,7 +67,8 @@ function checkInPlace(name: string, self: Tensor, other?: Tensor): void {
       throw new Error(`${name}: the other operand requires grad, and in-place results are not recorded; use the out-of-place op or tg.noGrad`);
     }
   }
-  if (self._strides.some((s, d) => s === 0 && self._shape[d] > 1)) {
+  // An empty tensor has nothing to write (its contiguous strides can be 0 where a later dim is 0).
+  if (self.size > 0 && self._strides.some((s, d) => s === 0 && self._shape[d] > 1)) {
     throw new RangeError(`${name}: cannot write in place into an expanded tensor (shape ${shapeStr(self._shape)} has stride-0 dims); clone() it first`);
   }
 }
@@ -99,7 +101,8 @@ function binaryInPlace(name: string, code: BinaryOp, self: Tensor, other: Tensor
 }
 
 export function add_(self: Tensor, other: Tensor | number, alpha = 1): Tensor {
-  if (typeof alpha !== 'number') throw new TypeError('add_: alpha must be a number');
+  checkNumber('add_', alpha, 'alpha');
+  if (typeof other !== 'number') checkTensor('add_', other, 'other');
   const o = alpha === 1 || typeof other === 'number' ? (typeof other === 'number' ? other * alpha : other) : other.mul(alpha);
   return binaryInPlace('add_', BinaryOp.Add, self, o);
 }
@@ -110,7 +113,7 @@ export function mul_(self: Tensor, other: Tensor | number): Tensor {
 
 export function fill_(self: Tensor, value: number): Tensor {
   checkTensor('fill_', self, 'self');
-  if (typeof value !== 'number') throw new TypeError('fill_: value must be a number');
+  if (typeof value !== 'number') throw new TypeError(`fill_: value must be a number, got ${describe(value)}`);
   checkInPlace('fill_', self);
   self._fill(value);
   return self;

@@ -3,7 +3,8 @@ import { native, TypedArray } from '../native';
 import { DType, dtypeOfArray, isDType } from '../dtype';
 import { allocate } from '../alloc';
 import { Storage, Tensor } from '../tensor';
-import { checkShape, contiguousStrides, numel, shapeStr } from '../shape';
+import { contiguousStrides, numel, shapeStr } from '../shape';
+import { checkElements, checkFinite, MAX_ELEMENTS, checkShape, checkSize, checkTensor, describe, MAX_DIMS, optionsOf } from '../validate';
 import { Generator, resolveGenerator } from '../random';
 import { elementwiseMeta } from './util';
 
@@ -16,14 +17,12 @@ export interface RandomOptions extends CreateOptions {
 }
 
 function options(op: string, o: unknown): RandomOptions & { shape?: number[] } {
-  if (o === undefined || o === null) return {};
-  if (typeof o !== 'object' || Array.isArray(o)) throw new TypeError(`${op}: options must be an object`);
-  const opts = o as RandomOptions;
+  const opts = optionsOf<RandomOptions & { shape?: number[] }>(op, o);
   if (opts.dtype !== undefined && !isDType(opts.dtype)) {
-    throw new TypeError(`${op}: unknown dtype ${String(opts.dtype)} (expected 'float32', 'float64' or 'int32')`);
+    throw new TypeError(`${op}: dtype must be 'float32', 'float64' or 'int32', got ${describe(opts.dtype)}`);
   }
   if (opts.requiresGrad !== undefined && typeof opts.requiresGrad !== 'boolean') {
-    throw new TypeError(`${op}: requiresGrad must be a boolean`);
+    throw new TypeError(`${op}: requiresGrad must be a boolean, got ${describe(opts.requiresGrad)}`);
   }
   return opts;
 }
@@ -40,12 +39,18 @@ function fromTyped(data: TypedArray, shape: number[]): Tensor {
   return new Tensor(new Storage(data), shape, contiguousStrides(shape), 0, dtypeOfArray(data));
 }
 
-function castArray(src: TypedArray, dtype: DType): TypedArray {
+function castArray(op: string, src: TypedArray, dtype: DType): TypedArray {
   if (dtypeOfArray(src) === dtype) return src.slice();
   const out = allocate(dtype, src.length);
   const shape = [src.length];
   const a = fromTyped(out, shape);
-  native.copy(out, src, elementwiseMeta(shape, [a, fromTyped(src, shape)]));
+  try {
+    native.copy(out, src, elementwiseMeta(shape, [a, fromTyped(src, shape)]));
+  } catch (e) {
+    // The kernel refuses NaN, infinite and out-of-range values for int32: say who was called.
+    if (e instanceof RangeError) throw new RangeError(`${op}: ${e.message.replace(/^copy: /, '')}`);
+    throw e;
+  }
   return out;
 }
 
@@ -53,7 +58,7 @@ function castArray(src: TypedArray, dtype: DType): TypedArray {
 function shapeAndOptions(op: string, args: unknown[]): [number[], RandomOptions] {
   let opts: unknown;
   const last = args[args.length - 1];
-  if (args.length && typeof last === 'object' && last !== null && !Array.isArray(last)) {
+  if ((args.length && typeof last === 'object' && last !== null && !Array.isArray(last)) || (args.length > 1 && last === null)) {
     opts = last;
     args = args.slice(0, -1);
   }
@@ -65,7 +70,8 @@ function shapeAndOptions(op: string, args: unknown[]): [number[], RandomOptions]
 function nestedShape(data: unknown[]): number[] {
   const shape: number[] = [];
   let cur: unknown = data;
-  while (Array.isArray(cur)) {
+  // Stops one past the dim limit, so a self-containing array ends too.
+  while (Array.isArray(cur) && shape.length <= MAX_DIMS) {
     shape.push(cur.length);
     cur = cur[0];
   }
@@ -78,13 +84,16 @@ function flattenNested(data: unknown, shape: number[], flat: number[], depth: nu
       const got = Array.isArray(data) ? `an array of length ${data.length}` : 'a number';
       throw new RangeError(`tensor: nested arrays are ragged at ${path}: expected an array of length ${shape[depth]}, got ${got}`);
     }
-    data.forEach((d, i) => flattenNested(d, shape, flat, depth + 1, `${path}[${i}]`));
+    for (let i = 0; i < data.length; i++) {
+      if (!(i in data)) throw new TypeError(`tensor: nested arrays have a hole at ${path}[${i}]`);
+      flattenNested(data[i], shape, flat, depth + 1, `${path}[${i}]`);
+    }
     return;
   }
   if (Array.isArray(data)) throw new RangeError(`tensor: nested arrays are ragged at ${path}: expected a number, got an array`);
   if (typeof data === 'boolean') flat.push(data ? 1 : 0);
   else if (typeof data === 'number') flat.push(data);
-  else throw new TypeError(`tensor: element ${path} is ${data === null ? 'null' : typeof data}, expected a number`);
+  else throw new TypeError(`tensor: element ${path} must be a number, got ${describe(data)}`);
 }
 
 export function tensor(data: unknown, opts?: CreateOptions & { shape?: number[] }): Tensor {
@@ -104,12 +113,12 @@ export function tensor(data: unknown, opts?: CreateOptions & { shape?: number[] 
     src = Float64Array.of(Number(data));
     shape = [];
   } else if (Array.isArray(data)) {
-    shape = nestedShape(data);
+    shape = checkShape('tensor', nestedShape(data), 'shape of the data');
     const flat: number[] = [];
     flattenNested(data, shape, flat, 0, 'data');
     src = Float64Array.from(flat);
   } else {
-    throw new TypeError(`tensor: data must be a number, a nested array, a typed array or a Tensor, got ${data === null ? 'null' : typeof data}`);
+    throw new TypeError(`tensor: data must be a number, a nested array, a typed array or a Tensor, got ${describe(data)}`);
   }
   if (o.shape !== undefined) {
     const want = checkShape('tensor', o.shape);
@@ -121,12 +130,12 @@ export function tensor(data: unknown, opts?: CreateOptions & { shape?: number[] 
   checkShape('tensor', shape);
   const srcIsTyped = data instanceof Float32Array || data instanceof Float64Array || data instanceof Int32Array || data instanceof Tensor;
   const dtype = o.dtype ?? (srcIsTyped ? dtypeOfArray(src) : 'float32');
-  return finish(fromTyped(castArray(src, dtype), shape), o, 'tensor');
+  return finish(fromTyped(castArray('tensor', src, dtype), shape), o, 'tensor');
 }
 
 function filled(op: string, shape: readonly number[], value: number, opts: unknown): Tensor {
   const s = checkShape(op, shape);
-  if (typeof value !== 'number') throw new TypeError(`${op}: value must be a number`);
+  if (typeof value !== 'number') throw new TypeError(`${op}: value must be a number, got ${describe(value)}`);
   const o = options(op, opts);
   if (o.dtype === 'int32' && !(Number.isInteger(value) && Math.abs(value) < 2 ** 31)) {
     throw new RangeError(`${op}: an int32 tensor needs an integer value in the int32 range, got ${value}`);
@@ -156,7 +165,7 @@ export function ones(...args: (number | readonly number[] | CreateOptions)[]): T
 }
 
 function likeOptions(op: string, x: Tensor, opts?: CreateOptions): CreateOptions {
-  if (!(x instanceof Tensor)) throw new TypeError(`${op}: input must be a Tensor`);
+  checkTensor(op, x);
   const o = options(op, opts);
   return { dtype: o.dtype ?? x.dtype, requiresGrad: o.requiresGrad };
 }
@@ -171,38 +180,37 @@ export function onesLike(x: Tensor, opts?: CreateOptions): Tensor {
   return filled('onesLike', x._shape, 1, o);
 }
 
-function finiteNumber(op: string, v: unknown, what: string): number {
-  if (typeof v !== 'number' || !Number.isFinite(v)) throw new TypeError(`${op}: ${what} must be a finite number, got ${String(v)}`);
-  return v;
-}
-
 export function arange(start: number, end?: number | CreateOptions, step?: number | CreateOptions, opts?: CreateOptions): Tensor {
   let o: unknown = opts;
   const rest = [end, step].filter((v) => v !== undefined);
   if (rest.length && typeof rest[rest.length - 1] === 'object') o = rest.pop();
-  let s = finiteNumber('arange', start, 'start');
+  let s = checkFinite('arange', start, 'start');
   let e: number;
   let st = 1;
   if (rest.length === 0) {
     e = s;
     s = 0;
   } else {
-    e = finiteNumber('arange', rest[0], 'end');
-    if (rest.length > 1) st = finiteNumber('arange', rest[1], 'step');
+    e = checkFinite('arange', rest[0], 'end');
+    if (rest.length > 1) st = checkFinite('arange', rest[1], 'step');
   }
   if (st === 0) throw new RangeError('arange: step must be non-zero');
   if ((e - s) / st < 0) throw new RangeError(`arange: the range from ${s} to ${e} is empty or inconsistent with step ${st}`);
-  const n = Math.ceil((e - s) / st);
+  const count = Math.ceil((e - s) / st);
+  if (count > MAX_ELEMENTS) {
+    throw new RangeError(`arange: the range from ${s} to ${e} with step ${st} has ${count} elements, over the limit of ${MAX_ELEMENTS} a buffer can hold`);
+  }
+  const n = count;
   const values = new Float64Array(n);
   for (let i = 0; i < n; i++) values[i] = s + i * st;
   const oo = options('arange', o);
-  return finish(fromTyped(castArray(values, oo.dtype ?? 'float32'), [n]), oo, 'arange');
+  return finish(fromTyped(castArray('arange', values, oo.dtype ?? 'float32'), [n]), oo, 'arange');
 }
 
 export function linspace(start: number, end: number, steps: number, opts?: CreateOptions): Tensor {
-  const s = finiteNumber('linspace', start, 'start');
-  const e = finiteNumber('linspace', end, 'end');
-  const [n] = checkShape('linspace', [steps]);
+  const s = checkFinite('linspace', start, 'start');
+  const e = checkFinite('linspace', end, 'end');
+  const n = checkSize('linspace', steps, 'steps');
   const values = new Float64Array(n);
   const step = n > 1 ? (e - s) / (n - 1) : 0;
   // Symmetric evaluation from both ends, as PyTorch does, so the last element is exactly `end`.
@@ -210,15 +218,17 @@ export function linspace(start: number, end: number, steps: number, opts?: Creat
   for (let i = 0; i < n; i++) values[i] = i < half ? s + step * i : e - step * (n - 1 - i);
   if (n === 1) values[0] = s;
   const o = options('linspace', opts);
-  return finish(fromTyped(castArray(values, o.dtype ?? 'float32'), [n]), o, 'linspace');
+  return finish(fromTyped(castArray('linspace', values, o.dtype ?? 'float32'), [n]), o, 'linspace');
 }
 
 export function eye(n: number, m?: number | CreateOptions, opts?: CreateOptions): Tensor {
   let cols = n;
   let o: unknown = opts;
   if (typeof m === 'object') o = m;
-  else if (m !== undefined) cols = m;
-  const [r, c] = checkShape('eye', [n, cols]);
+  else if (m !== undefined && m !== null) cols = m;
+  const r = checkSize('eye', n, 'n');
+  const c = checkSize('eye', cols, 'm');
+  checkElements('eye', [r, c]);
   const oo = options('eye', o);
   const t = Tensor._zeros([r, c], oo.dtype ?? 'float32');
   for (let i = 0; i < Math.min(r, c); i++) t._st.data[i * c + i] = 1;
@@ -244,9 +254,9 @@ export function randn(...args: (number | readonly number[] | RandomOptions)[]): 
 }
 
 export function randint(low: number, high: number, shape: number[], opts?: RandomOptions): Tensor {
-  const lo = finiteNumber('randint', low, 'low');
-  const hi = finiteNumber('randint', high, 'high');
-  if (!Number.isInteger(lo) || !Number.isInteger(hi)) throw new RangeError('randint: low and high must be integers');
+  const lo = checkFinite('randint', low, 'low');
+  const hi = checkFinite('randint', high, 'high');
+  if (!Number.isInteger(lo) || !Number.isInteger(hi)) throw new TypeError(`randint: low and high must be integers, got ${lo} and ${hi}`);
   if (hi <= lo) throw new RangeError(`randint: high (${hi}) must be greater than low (${lo})`);
   const s = checkShape('randint', shape);
   const o = options('randint', opts);
@@ -256,7 +266,7 @@ export function randint(low: number, high: number, shape: number[], opts?: Rando
 }
 
 export function randperm(n: number, opts?: RandomOptions): Tensor {
-  const [len] = checkShape('randperm', [n]);
+  const len = checkSize('randperm', n, 'n');
   const o = options('randperm', opts);
   const t = Tensor._empty([len], 'int32');
   resolveGenerator('randperm', o.generator)._perm(t._st.data as Int32Array);

@@ -6,7 +6,8 @@ import { Tensor } from '../tensor';
 import { isGradEnabled } from '../autograd/grad-mode';
 import { activeTracer } from '../autograd/trace';
 import { broadcastShapes, isDense, sameShape } from '../shape';
-import { checkFloat, checkTensor, elementwiseMeta, flatMeta, method, op, promoteOperands, scalarTensor } from './util';
+import { elementwiseMeta, flatMeta, method, op, promoteOperands, scalarTensor } from './util';
+import { checkFloatTensor, checkNumber, checkTensor, describe, optionsOf } from '../validate';
 import { sumTo } from './reduce';
 
 // ---- unary ---------------------------------------------------------------------------------
@@ -108,18 +109,15 @@ for (const [name, def] of Object.entries(unaryDefs)) {
   });
 }
 
-function unary(name: string, x: unknown, a = 0, b = 0): Tensor {
-  const t = checkFloat(name, checkTensor(name, x));
+/** `caller` is the public name in errors when it differs from the kernel's (gelu for geluTanh). */
+function unary(name: string, x: unknown, a = 0, b = 0, caller = name): Tensor {
+  const t = checkFloatTensor(caller, x);
   const u = unaryOps.get(name)!;
   // Nothing will be recorded: run the forward without the tape bookkeeping of applyOp.
   if (!(t._rg && isGradEnabled()) && activeTracer === null) return unaryForward(u.code, t, a, b);
   return u.f(t, a, b);
 }
 
-function numberArg(opName: string, v: unknown, what: string): number {
-  if (typeof v !== 'number' || Number.isNaN(v)) throw new TypeError(`${opName}: ${what} must be a number`);
-  return v;
-}
 
 export const neg = (x: Tensor): Tensor => {
   checkTensor('neg', x);
@@ -149,22 +147,24 @@ export const relu = (x: Tensor): Tensor => unary('relu', x);
 export const silu = (x: Tensor): Tensor => unary('silu', x);
 
 export function leakyRelu(x: Tensor, negativeSlope = 0.01): Tensor {
-  return unary('leakyRelu', x, numberArg('leakyRelu', negativeSlope, 'negativeSlope'));
+  return unary('leakyRelu', x, checkNumber('leakyRelu', negativeSlope, 'negativeSlope'));
 }
 
 export function elu(x: Tensor, alpha = 1): Tensor {
-  return unary('elu', x, numberArg('elu', alpha, 'alpha'));
+  return unary('elu', x, checkNumber('elu', alpha, 'alpha'));
 }
 
 export function gelu(x: Tensor, opts: { approximate?: 'none' | 'tanh' } = {}): Tensor {
+  opts = optionsOf<{ approximate?: 'none' | 'tanh' }>('gelu', opts) as { approximate?: 'none' | 'tanh' };
   const approx = opts.approximate ?? 'none';
-  if (approx !== 'none' && approx !== 'tanh') throw new TypeError(`gelu: approximate must be 'none' or 'tanh', got ${String(approx)}`);
-  return unary(approx === 'tanh' ? 'geluTanh' : 'gelu', x);
+  if (approx !== 'none' && approx !== 'tanh') throw new TypeError(`gelu: approximate must be 'none' or 'tanh', got ${describe(approx)}`);
+  return unary(approx === 'tanh' ? 'geluTanh' : 'gelu', x, 0, 0, 'gelu');
 }
 
 export function softplus(x: Tensor, opts: { beta?: number; threshold?: number } = {}): Tensor {
-  const beta = numberArg('softplus', opts.beta ?? 1, 'beta');
-  const threshold = numberArg('softplus', opts.threshold ?? 20, 'threshold');
+  opts = optionsOf<{ beta?: number; threshold?: number }>('softplus', opts) as { beta?: number; threshold?: number };
+  const beta = checkNumber('softplus', opts.beta ?? 1, 'beta');
+  const threshold = checkNumber('softplus', opts.threshold ?? 20, 'threshold');
   if (beta === 0) throw new RangeError('softplus: beta must be non-zero');
   return unary('softplus', x, beta, threshold);
 }
@@ -172,8 +172,8 @@ export function softplus(x: Tensor, opts: { beta?: number; threshold?: number } 
 export function clamp(x: Tensor, min?: number | null, max?: number | null): Tensor {
   checkTensor('clamp', x);
   if (min == null && max == null) throw new TypeError('clamp: at least one of min and max must be given');
-  const lo = min == null ? -Infinity : numberArg('clamp', min, 'min');
-  const hi = max == null ? Infinity : numberArg('clamp', max, 'max');
+  const lo = min == null ? -Infinity : checkNumber('clamp', min, 'min');
+  const hi = max == null ? Infinity : checkNumber('clamp', max, 'max');
   if (x.dtype === 'int32') {
     let r = x;
     if (min != null) r = maximum(r, lo);
@@ -262,11 +262,11 @@ const powTensor = binaryOp('pow', BinaryOp.Pow, true, (g, a, b, y) => [
 
 export function pow(x: unknown, exponent: unknown): Tensor {
   if (x instanceof Tensor && typeof exponent === 'number') {
-    checkFloat('pow', x);
+    checkFloatTensor('pow', x);
     return unary('powScalar', x, exponent);
   }
   const [a, b] = promoteOperands('pow', x, exponent);
-  checkFloat('pow', a);
+  checkFloatTensor('pow', a);
   return powTensor(a, b);
 }
 

@@ -1,8 +1,9 @@
 // indexSelect and gather (int32 indices), with their scatter-add backward kernels.
 import { native } from '../native';
 import { Tensor, metaBuffer } from '../tensor';
-import { normDim, numel, shapeStr } from '../shape';
-import { checkTensor, method, op } from './util';
+import { numel, shapeStr } from '../shape';
+import { checkElements, checkTensor, normDim } from '../validate';
+import { method, op } from './util';
 
 function checkIndex(name: string, index: unknown): Tensor {
   const t = checkTensor(name, index, 'index');
@@ -54,6 +55,9 @@ export function indexSelect(x: Tensor, dim: number, index: Tensor): Tensor {
     return indexSelect(x.reshape(1), 0, idx.reshape(1)).reshape([]);
   }
   const d = normDim('indexSelect', dim, x.ndim, x._shape);
+  const outShape = x._shape.slice();
+  outShape[d] = idx.size;
+  checkElements('indexSelect', outShape, 'output shape', ` (input shape ${shapeStr(x._shape)}, ${idx.size} indices)`);
   return indexSelectOp(x, d, idx.reshape(-1));
 }
 

@@ -4,7 +4,8 @@ import { native } from '../native';
 import { promote } from '../dtype';
 import { Tensor, metaBuffer } from '../tensor';
 import { broadcastShapes, shapeStr } from '../shape';
-import { checkFloat, checkTensor, method, op } from './util';
+import { method, op } from './util';
+import { checkElements, checkFloatTensor, checkTensor } from '../validate';
 import { sumTo } from './reduce';
 
 function batchStrides(t: Tensor, batch: number[]): number[] {
@@ -68,21 +69,28 @@ export function matmul(x: Tensor, y: Tensor): Tensor {
   const dt = promote(x.dtype, y.dtype);
   let a = x.dtype === dt ? x : x.to(dt);
   let b = y.dtype === dt ? y : y.to(dt);
-  checkFloat('matmul', a);
+  checkFloatTensor('matmul', a);
   const ka = a._shape[a.ndim - 1];
   const kb = b.ndim === 1 ? b._shape[0] : b._shape[b.ndim - 2];
   if (ka !== kb) {
     throw new RangeError(`matmul: shapes ${shapeStr(x._shape)} and ${shapeStr(y._shape)} cannot be multiplied (${ka} != ${kb})`);
   }
+  let batch: number[] = [];
   if (a.ndim > 2 || b.ndim > 2) {
     const batchA = a.ndim > 2 ? a._shape.slice(0, -2) : [];
     const batchB = b.ndim > 2 ? b._shape.slice(0, -2) : [];
-    try {
-      broadcastShapes('matmul', batchA, batchB);
-    } catch {
-      throw new RangeError(`matmul: the batch dims of shapes ${shapeStr(x._shape)} and ${shapeStr(y._shape)} cannot be broadcast together`);
+    for (let i = 0; i < Math.max(batchA.length, batchB.length); i++) {
+      const sa = batchA[batchA.length - 1 - i] ?? 1;
+      const sb = batchB[batchB.length - 1 - i] ?? 1;
+      if (sa !== sb && sa !== 1 && sb !== 1) {
+        throw new RangeError(`matmul: the batch dims of shapes ${shapeStr(x._shape)} and ${shapeStr(y._shape)} cannot be broadcast together`);
+      }
     }
+    batch = broadcastShapes('matmul', batchA, batchB);
   }
+  const rows = a.ndim === 1 ? [] : [a._shape[a.ndim - 2]];
+  const cols = b.ndim === 1 ? [] : [b._shape[b.ndim - 1]];
+  checkElements('matmul', [...batch, ...rows, ...cols], 'result shape', ` (of shapes ${shapeStr(x._shape)} and ${shapeStr(y._shape)})`);
   const vecA = a.ndim === 1;
   const vecB = b.ndim === 1;
   if (vecA) a = a.unsqueeze(0);

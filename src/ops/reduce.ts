@@ -1,8 +1,9 @@
 // Reductions over one, several or all dims, with keepDim; argmax/argmin give int32 indices.
 import { native, ReduceOp } from '../native';
 import { Tensor, metaBuffer } from '../tensor';
-import { normDim, sameShape, shapeStr } from '../shape';
-import { checkFloat, checkTensor, method, op } from './util';
+import { sameShape, shapeStr } from '../shape';
+import { checkFloatTensor, checkTensor, describe, normDim } from '../validate';
+import { method, op } from './util';
 import { where } from './elementwise';
 import { activeTracer } from '../autograd/trace';
 
@@ -38,7 +39,7 @@ function plan(name: string, x: Tensor, dim: Dims, keepDim: boolean): Plan {
     const d = normDim(name, raw, nd, x._shape);
     let j = dims.length;
     while (j > 0 && dims[j - 1] > d) j--;
-    if (j > 0 && dims[j - 1] === d) throw new RangeError(`${name}: dim ${JSON.stringify(dim)} repeats a dim`);
+    if (j > 0 && dims[j - 1] === d) throw new RangeError(`${name}: dim ${describe(dim)} repeats a dim`);
     dims.splice(j, 0, d);
   }
   if (nd === 0) dims.length = 0;
@@ -123,7 +124,7 @@ function reduction(name: string, code: ReduceOp, rule: ReduceRule | null) {
     },
   });
   const run = (x: Tensor, dim: Dims, keepDim: boolean, param = 0, caller = name) => {
-    checkFloat(caller, checkTensor(caller, x));
+    checkFloatTensor(caller, x);
     return f(x, plan(caller, x, dim, keepDim), param);
   };
   return run;

@@ -3,14 +3,21 @@
 import { native } from '../native';
 import { promote } from '../dtype';
 import { Tensor } from '../tensor';
-import { checkInt, checkShape, contiguousStrides, normDim, numel, sameShape, shapeStr } from '../shape';
-import { checkTensor, elementwiseMeta, method, op } from './util';
+import { contiguousStrides, numel, sameShape, shapeStr } from '../shape';
+import { MAX_DIMS, checkElements, checkInt, checkShape, checkTensor, normDim } from '../validate';
+import { elementwiseMeta, method, op } from './util';
 import { sumTo } from './reduce';
 
 /** Parses `(...sizes)` or `([sizes])`. */
 export function sizesArg(name: string, args: unknown[]): number[] {
   const list = args.length === 1 && Array.isArray(args[0]) ? (args[0] as unknown[]) : args;
-  return list.map((s) => checkInt(name, s, 'size'));
+  if (list.length > MAX_DIMS) throw new RangeError(`${name}: at most ${MAX_DIMS} dims are supported, got ${list.length}`);
+  const out = new Array<number>(list.length);
+  for (let i = 0; i < list.length; i++) {
+    if (!(i in list)) throw new TypeError(`${name}: the sizes have a hole at index ${i}`);
+    out[i] = checkInt(name, list[i], 'size');
+  }
+  return out;
 }
 
 /** Strides that view `shape` in place of (oldShape, oldStrides), or null if a copy is needed. */
@@ -310,6 +317,9 @@ export function cat(tensors: Tensor[], dim = 0): Tensor {
       throw new RangeError(`cat: shapes ${tensors.map((x) => shapeStr(x._shape)).join(', ')} differ outside dim ${d}`);
     }
   }
+  const total = first._shape.slice();
+  total[d] = tensors.reduce((n, t) => n + t._shape[d], 0);
+  checkElements('cat', total);
   const dt = tensors.map((t) => t.dtype).reduce(promote);
   return catOp(d, ...tensors.map((t) => (t.dtype === dt ? t : t.to(dt))));
 }
@@ -327,6 +337,7 @@ export function stack(tensors: Tensor[], dim = 0): Tensor {
   if (d < -first.ndim - 1 || d > first.ndim) {
     throw new RangeError(`stack: dim ${d} is out of range for tensors of shape ${shapeStr(first._shape)} (expected ${-first.ndim - 1}..${first.ndim})`);
   }
+  checkElements('stack', [tensors.length, ...first._shape]);
   return cat(tensors.map((t) => unsqueeze(t, d)), d);
 }
 

@@ -1,5 +1,6 @@
 // Helpers shared by the op files: scalars as tensors, dtype promotion, layouts for native calls.
-import { DType, isFloat, promote } from '../dtype';
+import { DType, promote } from '../dtype';
+import { checkTensor } from '../validate';
 import { Tensor, metaBuffer } from '../tensor';
 import { applyOp, OpDefinition } from '../autograd/node';
 
@@ -14,18 +15,6 @@ export function method<A extends unknown[], R>(name: string, fn: (self: Tensor, 
     writable: true,
     configurable: true,
   });
-}
-
-export function checkTensor(op: string, x: unknown, what = 'input'): Tensor {
-  if (!(x instanceof Tensor)) {
-    throw new TypeError(`${op}: ${what} must be a Tensor, got ${x === null ? 'null' : Array.isArray(x) ? 'an array' : typeof x}`);
-  }
-  return x;
-}
-
-export function checkFloat(op: string, x: Tensor): Tensor {
-  if (!isFloat(x.dtype)) throw new TypeError(`${op}: expected a float32 or float64 tensor, got int32 (convert with .float())`);
-  return x;
 }
 
 export function scalarTensor(v: number, dtype: DType): Tensor {

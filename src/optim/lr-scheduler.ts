@@ -6,7 +6,7 @@ import { Optimizer } from './optimizer';
 
 type Group = { lr: number; initialLr?: number };
 
-const describe = (v: unknown): string => (v === null ? 'null' : Array.isArray(v) ? 'an array' : typeof v === 'number' ? String(v) : typeof v);
+import { describe } from '../validate';
 
 function checkNumber(owner: string, key: string, v: unknown, lo = -Infinity, loOpen = false, hi = Infinity, hiOpen = false): number {
   if (typeof v !== 'number' || !Number.isFinite(v)) throw new TypeError(`${owner}: ${key} must be a finite number, got ${describe(v)}`);

@@ -38,8 +38,7 @@ export interface OptimizerStateDict {
 /** Checks one option value; throws with a message naming the optimizer and the option. */
 export type OptionCheck = (owner: string, key: string, v: unknown) => void;
 
-const describe = (v: unknown): string =>
-  v === null ? 'null' : Array.isArray(v) ? `[${v.join(', ')}]` : typeof v === 'number' ? String(v) : typeof v;
+import { describe } from '../validate';
 
 function num(owner: string, key: string, v: unknown): number {
   if (typeof v !== 'number' || !Number.isFinite(v)) {

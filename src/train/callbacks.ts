@@ -5,6 +5,7 @@ import { noGrad } from '../autograd/grad-mode';
 import type { History, Logs, OptimizerLike } from './types';
 import { save } from '../io/safetensors';
 import { formatPath } from './format-path';
+import { describe, optionsOf } from '../validate';
 
 /** What every hook sees: set `stopTraining = true` to end fit after the current epoch. */
 export interface TrainState {
@@ -40,8 +41,8 @@ class Monitor {
   best: number;
   constructor(op: string, readonly key: string, mode: Mode, private readonly minDelta: number) {
     if (typeof key !== 'string' || key === '') throw new TypeError(`${op}: monitor must be a non-empty string`);
-    if (mode !== 'auto' && mode !== 'min' && mode !== 'max') throw new RangeError(`${op}: mode must be 'auto', 'min' or 'max', got ${String(mode)}`);
-    if (!(typeof minDelta === 'number' && minDelta >= 0)) throw new RangeError(`${op}: minDelta must be a number >= 0, got ${String(minDelta)}`);
+    if (mode !== 'auto' && mode !== 'min' && mode !== 'max') throw new RangeError(`${op}: mode must be 'auto', 'min' or 'max', got ${describe(mode)}`);
+    if (!(typeof minDelta === 'number' && minDelta >= 0)) throw new RangeError(`${op}: minDelta must be a number >= 0, got ${describe(minDelta)}`);
     this.sign = mode === 'max' || (mode === 'auto' && /acc/i.test(key)) ? 1 : -1;
     this.best = -this.sign * Infinity;
   }
@@ -89,8 +90,9 @@ export class EarlyStopping extends Callback {
 
   constructor(opts: EarlyStoppingOptions = {}) {
     super();
+    opts = optionsOf<EarlyStoppingOptions>('EarlyStopping', opts) as EarlyStoppingOptions;
     const patience = opts.patience ?? 0;
-    if (!Number.isInteger(patience) || patience < 0) throw new RangeError(`EarlyStopping: patience must be an integer >= 0, got ${String(patience)}`);
+    if (!Number.isInteger(patience) || patience < 0) throw new RangeError(`EarlyStopping: patience must be an integer >= 0, got ${describe(patience)}`);
     this.patience = patience;
     this.restoreBestWeights = opts.restoreBestWeights ?? false;
     this.mon = new Monitor('EarlyStopping', opts.monitor ?? 'valLoss', opts.mode ?? 'auto', opts.minDelta ?? 0);
@@ -153,6 +155,7 @@ export class ModelCheckpoint extends Callback {
 
   constructor(opts: ModelCheckpointOptions) {
     super();
+    opts = optionsOf<ModelCheckpointOptions>('ModelCheckpoint', opts) as ModelCheckpointOptions;
     if (!opts || typeof opts.path !== 'string' || opts.path === '') throw new TypeError('ModelCheckpoint: path must be a non-empty string');
     this.path = opts.path;
     this.saveBestOnly = opts.saveBestOnly ?? false;

@@ -9,6 +9,7 @@ import type { MetricFn } from './metrics';
 import { NamedMetric, metricValue, resolveMetrics } from './metric-resolve';
 import { EpochProgress, ProgressOption } from './progress';
 import type { History, Loader, Logs, LossLike, OptimizerLike, SchedulerLike } from './types';
+import { describe, optionsOf } from '../validate';
 
 export interface FitOptions {
   optimizer: OptimizerLike;
@@ -104,6 +105,7 @@ function runEval(op: string, model: Module, loader: Loader, lossFn: LossFn | nul
 
 /** Loss (per-sample mean, assuming mean-reduced batch losses) and metrics of `model` over `loader`. */
 export async function evaluate(model: Module, loader: Loader, opts: EvaluateOptions = {}): Promise<Logs> {
+  opts = optionsOf<EvaluateOptions>('evaluate', opts) as EvaluateOptions;
   if (!(model instanceof Module)) throw new TypeError('evaluate: model must be a tg.nn.Module');
   checkLoader('evaluate', 'loader', loader);
   const lossFn = opts.loss === undefined ? null : resolveLoss('evaluate', opts.loss);
@@ -136,6 +138,7 @@ const isThenable = (r: unknown): r is Promise<void> => r !== null && typeof r ==
  * that of the first parameter group during the epoch.
  */
 export async function fit(model: Module, opts: FitOptions): Promise<History> {
+  opts = optionsOf<FitOptions>('fit', opts) as FitOptions;
   const op = 'fit';
   if (!(model instanceof Module)) throw new TypeError('fit: model must be a tg.nn.Module');
   if (!opts || typeof opts !== 'object') throw new TypeError('fit: expected an options object');
@@ -146,10 +149,10 @@ export async function fit(model: Module, opts: FitOptions): Promise<History> {
   const lossFn = resolveLoss(op, opts.loss);
   const train = checkLoader(op, 'train', opts.train);
   if (val !== undefined) checkLoader(op, 'val', val);
-  if (!Number.isInteger(opts.epochs) || opts.epochs < 1) throw new RangeError(`fit: epochs must be a positive integer, got ${String(opts.epochs)}`);
+  if (!Number.isInteger(opts.epochs) || opts.epochs < 1) throw new RangeError(`fit: epochs must be a positive integer, got ${describe(opts.epochs)}`);
   const first = (opts.initialEpoch ?? 0) + 1;
   if (!Number.isInteger(first) || first < 1 || first > opts.epochs) {
-    throw new RangeError(`fit: initialEpoch must be an integer in [0, epochs - 1 = ${opts.epochs - 1}], got ${String(opts.initialEpoch)}`);
+    throw new RangeError(`fit: initialEpoch must be an integer in [0, epochs - 1 = ${opts.epochs - 1}], got ${describe(opts.initialEpoch)}`);
   }
   if (scheduler !== undefined && typeof scheduler?.step !== 'function') throw new TypeError('fit: scheduler must have a step() method');
   const callbacks = opts.callbacks ?? [];

@@ -8,6 +8,7 @@ import { Optimizer } from '../optim/optimizer';
 import { clone } from '../ops/convert';
 import { checkLoader, resolveLoss, scalarLoss, unpack } from './fit';
 import type { Loader, LossLike } from './types';
+import { describe, optionsOf } from '../validate';
 
 export interface LrFindOptions {
   optimizer: Optimizer;
@@ -37,12 +38,13 @@ export interface LrFindResult {
 }
 
 function positive(owner: string, key: string, v: unknown): number {
-  if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0) throw new RangeError(`${owner}: ${key} must be a positive finite number, got ${String(v)}`);
+  if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0) throw new RangeError(`${owner}: ${key} must be a positive finite number, got ${describe(v)}`);
   return v;
 }
 
 /** The learning-rate range test; see LrFindOptions. */
 export function lrFind(model: Module, opts: LrFindOptions): LrFindResult {
+  opts = optionsOf<LrFindOptions>('lrFind', opts) as LrFindOptions;
   const owner = 'lrFind';
   if (model === null || typeof model !== 'object' || typeof (model as Module).stateDict !== 'function') throw new TypeError(`${owner}: model must be a tg.nn.Module`);
   if (opts === null || typeof opts !== 'object') throw new TypeError(`${owner}: expected options {optimizer, loss, train, ...}`);
@@ -54,9 +56,9 @@ export function lrFind(model: Module, opts: LrFindOptions): LrFindResult {
   const endLr = positive(owner, 'endLr', opts.endLr ?? 10);
   if (!(endLr > startLr)) throw new RangeError(`${owner}: endLr (${endLr}) must be greater than startLr (${startLr})`);
   const steps = opts.steps ?? 100;
-  if (!Number.isInteger(steps) || steps < 2) throw new RangeError(`${owner}: steps must be an integer >= 2, got ${String(steps)}`);
+  if (!Number.isInteger(steps) || steps < 2) throw new RangeError(`${owner}: steps must be an integer >= 2, got ${describe(steps)}`);
   const beta = opts.smoothing ?? 0.05;
-  if (typeof beta !== 'number' || !(beta > 0 && beta <= 1)) throw new RangeError(`${owner}: smoothing must be in (0, 1], got ${String(beta)}`);
+  if (typeof beta !== 'number' || !(beta > 0 && beta <= 1)) throw new RangeError(`${owner}: smoothing must be in (0, 1], got ${describe(beta)}`);
   const diverge = positive(owner, 'divergeThreshold', opts.divergeThreshold ?? 4);
   if (train.length === 0) throw new RangeError(`${owner}: train has no batches`);
 

@@ -2,13 +2,12 @@
 import { Tensor } from '../tensor';
 import { noGrad } from '../autograd/grad-mode';
 import { shapeStr } from '../shape';
+import { checkTensor } from '../validate';
 
 export type MetricFn = (output: Tensor, target: Tensor) => number | Tensor;
 
 function check(op: string, output: unknown, target: unknown): [Tensor, Tensor] {
-  if (!(output instanceof Tensor)) throw new TypeError(`${op}: output must be a Tensor`);
-  if (!(target instanceof Tensor)) throw new TypeError(`${op}: target must be a Tensor`);
-  return [output, target];
+  return [checkTensor(op, output, 'output'), checkTensor(op, target, 'target')];
 }
 
 /**

@@ -10,6 +10,7 @@ import { GridSampler } from '../tune/samplers/grid';
 import { RandomSampler } from '../tune/samplers/random';
 import { NopPruner } from '../tune/pruners';
 import { TrialPruned } from '../tune/pruned';
+import { describe, optionsOf } from '../validate';
 
 /** A distribution to sample a hyperparameter from in randomSearch (`u` is uniform in [0, 1)). */
 export class Distribution<T = unknown> {
@@ -74,7 +75,7 @@ function rank<P>(trials: Trial<P>[], mode: Mode): Trial<P>[] {
 
 function checkCommon(op: string, objective: unknown, mode: unknown): Mode {
   if (typeof objective !== 'function') throw new TypeError(`${op}: objective must be a function`);
-  if (mode !== 'min' && mode !== 'max') throw new RangeError(`${op}: mode must be 'min' or 'max', got ${String(mode)}`);
+  if (mode !== 'min' && mode !== 'max') throw new RangeError(`${op}: mode must be 'min' or 'max', got ${describe(mode)}`);
   return mode;
 }
 
@@ -88,7 +89,7 @@ async function runStudy(op: string, sampler: Sampler, mode: Mode, nTrials: numbe
   await study.optimize(async (t) => {
     const params = suggest(t);
     const s = await objective(params);
-    if (typeof s !== 'number') throw new TypeError(`${op}: objective must return a number, got ${typeof s} for ${JSON.stringify(params)}`);
+    if (typeof s !== 'number') throw new TypeError(`${op}: objective must return a number, got ${typeof s} for ${describe(params)}`);
     trials.push({ params, score: s, index: t.number });
     return Number.isNaN(s) ? (mode === 'max' ? -Infinity : Infinity) : s; // the study ranks a NaN score last too
   }, { nTrials });
@@ -103,6 +104,7 @@ export interface GridSearchOptions {
 
 /** Scores every combination (the last key varies fastest), returned best first. */
 export async function gridSearch(opts: GridSearchOptions): Promise<Trial[]> {
+  opts = optionsOf<GridSearchOptions>('gridSearch', opts) as GridSearchOptions;
   const op = 'gridSearch';
   const mode = checkCommon(op, opts?.objective, opts?.mode ?? 'min');
   const space = opts.space;
@@ -126,9 +128,10 @@ export interface RandomSearchOptions {
 
 /** Scores `trials` parameter sets drawn from the space with the (seeded) generator, best first. */
 export async function randomSearch(opts: RandomSearchOptions): Promise<Trial[]> {
+  opts = optionsOf<RandomSearchOptions>('randomSearch', opts) as RandomSearchOptions;
   const op = 'randomSearch';
   const mode = checkCommon(op, opts?.objective, opts?.mode ?? 'min');
-  if (!Number.isInteger(opts.trials) || opts.trials < 1) throw new RangeError(`${op}: trials must be a positive integer, got ${String(opts.trials)}`);
+  if (!Number.isInteger(opts.trials) || opts.trials < 1) throw new RangeError(`${op}: trials must be a positive integer, got ${describe(opts.trials)}`);
   if (opts.space === null || typeof opts.space !== 'object') throw new TypeError(`${op}: space must be an object`);
   const gen = resolveGenerator(op, opts.generator);
   const dists = Object.entries(opts.space).map(([k, v]): [string, Distribution | null, unknown] =>
@@ -152,6 +155,7 @@ export interface CrossValidateOptions<T> {
 
 /** Scores each of k folds (train on the rest, validate on the fold): the scores, their mean and population std. */
 export async function crossValidate<T>(opts: CrossValidateOptions<T>): Promise<{ scores: number[]; mean: number; std: number }> {
+  opts = optionsOf<CrossValidateOptions<T>>('crossValidate', opts) as CrossValidateOptions<T>;
   const op = 'crossValidate';
   if (typeof opts?.objective !== 'function') throw new TypeError(`${op}: objective must be a function`);
   if (opts.trial !== undefined && (opts.trial === null || typeof opts.trial.report !== 'function' || typeof opts.trial.shouldPrune !== 'function')) {

@@ -1,7 +1,6 @@
 // Small helpers shared by the tg.viz functions.
 
-/** How a bad argument is named in an error message. */
-export const describe = (v: unknown): string => (v === null ? 'null' : Array.isArray(v) ? 'an array' : typeof v);
+export { describe } from '../validate';
 
 /** n evenly spaced values from lo to hi, both ends exact. */
 export const linspace = (lo: number, hi: number, n: number): number[] => Array.from({ length: n }, (_, i) => (i === n - 1 ? hi : lo + ((hi - lo) * i) / (n - 1)));

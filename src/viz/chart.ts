@@ -3,6 +3,7 @@
 // from it; the output is plain SVG text, so no browser or canvas is needed.
 import { writeFileSync } from 'node:fs';
 import { contours, line, scaleLinear, scaleLog } from './d3';
+import { fsCall } from '../io/fs-errors';
 
 /** Tableau 10, the categorical palette of matplotlib and d3 (`schemeCategory10`). */
 export const PALETTE = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b', '#e377c2', '#7f7f7f', '#bcbd22', '#17becf'];
@@ -92,7 +93,7 @@ export function checkPath(owner: string, path: unknown): string {
 
 /** Writes `svg` to `path` and returns it. */
 export function writeSvg(owner: string, path: string, svg: string): string {
-  writeFileSync(checkPath(owner, path), svg);
+  fsCall(owner, path, () => writeFileSync(checkPath(owner, path), svg));
   return svg;
 }
 

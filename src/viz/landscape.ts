@@ -13,6 +13,7 @@ import { shapeStr } from '../shape';
 import { checkLoader, resolveLoss, scalarLoss, unpack, LossFn } from '../train/fit';
 import type { Loader, LossLike } from '../train/types';
 import { describe, linspace } from './args';
+import { checkTensor } from '../validate';
 
 export type Direction = Record<string, Tensor>;
 export type Normalization = 'filter' | 'layer' | 'none';
@@ -70,10 +71,10 @@ function checkDirection(owner: string, k: number, dir: unknown, params: [string,
   if (dir === null || typeof dir !== 'object' || Array.isArray(dir)) throw new TypeError(`${owner}: directions[${k}] must be a Record<string, Tensor> keyed by parameter name, got ${describe(dir)}`);
   const byName = new Map(params);
   const out: Direction = {};
-  for (const [name, t] of Object.entries(dir as Record<string, unknown>)) {
+  for (const [name, v] of Object.entries(dir as Record<string, unknown>)) {
     const w = byName.get(name);
     if (w === undefined) throw new RangeError(`${owner}: directions[${k}] has '${name}', which is not a parameter of the model (parameters: ${params.map((p) => p[0]).join(', ')})`);
-    if (!(t instanceof Tensor)) throw new TypeError(`${owner}: directions[${k}]['${name}'] must be a Tensor, got ${describe(t)}`);
+    const t = checkTensor(owner, v, `directions[${k}]['${name}']`);
     if (shapeStr(t.shape) !== shapeStr(w.shape)) throw new RangeError(`${owner}: directions[${k}]['${name}'] has shape ${shapeStr(t.shape)}, the parameter has ${shapeStr(w.shape)}`);
     if (t.dtype !== w.dtype) throw new TypeError(`${owner}: directions[${k}]['${name}'] is ${t.dtype}, the parameter is ${w.dtype}`);
     out[name] = t;
@@ -105,15 +106,15 @@ export function lossLandscape(model: Module, lossFn: LossLike, batch: readonly T
   if (opts === null || typeof opts !== 'object') throw new TypeError(`${owner}: options must be an object`);
   const batches: Batch[] | Loader = Array.isArray(batch) && batch.every((t) => t instanceof Tensor) ? [batch as Batch] : checkLoader(owner, 'batch', batch);
   const dims = opts.dims ?? 1;
-  if (dims !== 1 && dims !== 2) throw new RangeError(`${owner}: dims must be 1 or 2, got ${String(dims)}`);
+  if (dims !== 1 && dims !== 2) throw new RangeError(`${owner}: dims must be 1 or 2, got ${describe(dims)}`);
   const steps = opts.steps ?? 41;
-  if (!Number.isInteger(steps) || steps < 2) throw new RangeError(`${owner}: steps must be an integer >= 2, got ${String(steps)}`);
+  if (!Number.isInteger(steps) || steps < 2) throw new RangeError(`${owner}: steps must be an integer >= 2, got ${describe(steps)}`);
   const range = opts.range ?? [-1, 1];
   if (!Array.isArray(range) || range.length !== 2 || !range.every(Number.isFinite) || !(range[0] < range[1])) {
     throw new RangeError(`${owner}: range must be [lo, hi] with finite lo < hi`);
   }
   const normalize = opts.normalize ?? 'filter';
-  if (!['filter', 'layer', 'none'].includes(normalize)) throw new TypeError(`${owner}: normalize must be 'filter', 'layer' or 'none', got ${String(normalize)}`);
+  if (!['filter', 'layer', 'none'].includes(normalize)) throw new TypeError(`${owner}: normalize must be 'filter', 'layer' or 'none', got ${describe(normalize)}`);
   const params = [...model.namedParameters()] as [string, Tensor][];
   if (params.length === 0) throw new RangeError(`${owner}: the model has no parameters`);
   let directions: Direction[];

@@ -54,11 +54,11 @@ export function optimizerPaths(opts: OptimizerPathsOptions): OptimizerPathsResul
   const surface = resolveFn(owner, opts.fn);
   const { start, steps, optimizers } = opts;
   const dtype = opts.dtype ?? 'float64';
-  if (dtype !== 'float64' && dtype !== 'float32') throw new TypeError(`${owner}: dtype must be 'float32' or 'float64', got ${String(dtype)}`);
+  if (dtype !== 'float64' && dtype !== 'float32') throw new TypeError(`${owner}: dtype must be 'float32' or 'float64', got ${describe(dtype)}`);
   if (!Array.isArray(start) || start.length !== 2 || !start.every((v) => typeof v === 'number' && Number.isFinite(v))) {
     throw new TypeError(`${owner}: start must be [x, y], two finite numbers`);
   }
-  if (!Number.isInteger(steps) || steps < 1) throw new RangeError(`${owner}: steps must be a positive integer, got ${String(steps)}`);
+  if (!Number.isInteger(steps) || steps < 1) throw new RangeError(`${owner}: steps must be a positive integer, got ${describe(steps)}`);
   if (optimizers === null || typeof optimizers !== 'object' || Object.keys(optimizers).length === 0) {
     throw new TypeError(`${owner}: optimizers must be a non-empty object {label: (params) => optimizer}`);
   }

@@ -4,6 +4,8 @@ import { writeFileSync } from 'node:fs';
 import { Chart, checkPath, contourLevels, extent, padded, PALETTE } from './chart';
 import type { LossLandscape } from './landscape';
 import { surfaceSvg } from './surface';
+import { describe } from '../validate';
+import { fsCall } from '../io/fs-errors';
 
 export interface PlotLossLandscapeOptions {
   /** 'line' for a 1-D result; 'contour' (default) or 'surface' for a 2-D one. */
@@ -25,7 +27,7 @@ export function plotLossLandscape(result: LossLandscape, path: string, opts: Plo
   checkPath(owner, path);
   const twoD = Array.isArray(result.betas);
   const kind = opts.kind ?? (twoD ? 'contour' : 'line');
-  if (!['line', 'contour', 'surface'].includes(kind)) throw new TypeError(`${owner}: kind must be 'line', 'contour' or 'surface', got ${String(kind)}`);
+  if (!['line', 'contour', 'surface'].includes(kind)) throw new TypeError(`${owner}: kind must be 'line', 'contour' or 'surface', got ${describe(kind)}`);
   if (twoD !== (kind !== 'line')) {
     throw new RangeError(`${owner}: kind '${kind}' needs a ${kind === 'line' ? '1-D' : '2-D'} landscape (lossLandscape with dims: ${kind === 'line' ? 1 : 2}), got a ${twoD ? '2-D' : '1-D'} one`);
   }
@@ -51,7 +53,7 @@ export function plotLossLandscape(result: LossLandscape, path: string, opts: Plo
   }
   if (kind === 'surface') {
     const svg = surfaceSvg(alphas, betas, grid, { title: opts.title ?? 'Loss surface', xLabel: 'α', yLabel: 'β', zLabel: 'loss' });
-    writeFileSync(path, svg);
+    fsCall(owner, path, () => writeFileSync(path, svg));
     return svg;
   }
   const chart = new Chart(owner, {

@@ -59,9 +59,9 @@ export interface ScheduleOptions {
 /** Each scheduler's learning rate at epochs 0 .. epochs-1 (the rate used in that epoch; step() after each). */
 export function scheduleLrs(schedulers: Record<string, SchedulerFactory>, epochs: number, opts: ScheduleOptions = {}, owner = 'scheduleLrs'): Record<string, number[]> {
   const entries = checkRecord(owner, 'schedulers', schedulers);
-  if (!Number.isInteger(epochs) || epochs < 1) throw new RangeError(`${owner}: epochs must be a positive integer, got ${String(epochs)}`);
+  if (!Number.isInteger(epochs) || epochs < 1) throw new RangeError(`${owner}: epochs must be a positive integer, got ${describe(epochs)}`);
   const lr = opts.lr ?? 0.1;
-  if (typeof lr !== 'number' || !(lr > 0)) throw new RangeError(`${owner}: lr must be a positive number, got ${String(lr)}`);
+  if (typeof lr !== 'number' || !(lr > 0)) throw new RangeError(`${owner}: lr must be a positive number, got ${describe(lr)}`);
   const metric = opts.metric ?? (() => 1);
   const out: Record<string, number[]> = {};
   for (const [label, make] of entries) {
