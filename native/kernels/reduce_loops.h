@@ -135,10 +135,20 @@ TG_VM_INLINE void for_halvings(F&& f) {
   }
 }
 
-// The constant shuffle mask that rotates a vector's lanes by W (lane l takes lane l + W).
-template <typename VI, int W, int... L>
-TG_VM_INLINE VI rotation(std::integer_sequence<int, L...>) {
-  return VI{((L + W) % int(sizeof...(L)))...};
+// v with its lanes rotated by W (lane l takes lane l + W), for GCC and clang alike (clang has no
+// __builtin_shuffle; its __builtin_shufflevector takes the lane indices as constants).
+// VI: the integer vector type of V's lane width (GCC's shuffle mask).
+template <int W, typename VI, typename V, int... L>
+TG_VM_INLINE V rotate_lanes(V v, std::integer_sequence<int, L...>) {
+#if defined(__clang__)
+  return __builtin_shufflevector(v, v, ((L + W) % int(sizeof...(L)))...);
+#else
+  return __builtin_shuffle(v, VI{((L + W) % int(sizeof...(L)))...});
+#endif
+}
+template <int W, int N, typename VI, typename V>
+TG_VM_INLINE V rotate_lanes(V v) {
+  return rotate_lanes<W, VI>(v, std::make_integer_sequence<int, N>{});
 }
 
 // a[0] = a[0] op a[1] op ... op a[2W - 1], pairwise (unrolled: a loop here kept the lanes in memory).
@@ -186,9 +196,7 @@ TG_VM_INLINE double sum_f32_vec(const float* x, ptrdiff_t n) {
     for (int u = 0; u < w; ++u) d[u] += d[u + w];
   }
   typedef int64_t VecWI __attribute__((vector_size(kWBytes)));
-  for_halvings<kWLanes / 2>([&](auto w) {
-    d[0] += __builtin_shuffle(d[0], rotation<VecWI, decltype(w)::value>(std::make_integer_sequence<int, kWLanes>{}));
-  });
+  for_halvings<kWLanes / 2>([&](auto w) { d[0] += rotate_lanes<decltype(w)::value, kWLanes, VecWI>(d[0]); });
   return d[0][0];
 }
 
@@ -261,10 +269,9 @@ static double run_extremum(const T* x, ptrdiff_t xs, ptrdiff_t n) {
       sum[0] += sum[u];
     }
     for_halvings<NL / 2>([&](auto w) {
-      const VI m = rotation<VI, decltype(w)::value>(std::make_integer_sequence<int, NL>{});
-      const V b = __builtin_shuffle(a[0], m);
+      const V b = rotate_lanes<decltype(w)::value, NL, VI>(a[0]);
       a[0] = (kMax ? b > a[0] : b < a[0]) ? b : a[0];
-      sum[0] += __builtin_shuffle(sum[0], m);
+      sum[0] += rotate_lanes<decltype(w)::value, NL, VI>(sum[0]);
     });
     if (sum[0][0] != sum[0][0]) {
       i = 0;  // a NaN, or infinities of both signs: the exact loop below decides
