@@ -1,5 +1,7 @@
 #include "parallel.h"
 
+#include "platform.h"
+
 #include <algorithm>
 #include <atomic>
 #include <condition_variable>
@@ -20,6 +22,12 @@ class Pool {
 
   int size() const { return int(workers_.size()) + 1; }
 
+  bool workers_ended() {
+    for (auto& t : workers_)
+      if (thread_ended(t)) return true;
+    return false;
+  }
+
   void resize(int n) {
     std::lock_guard<std::mutex> call(call_mutex_);
     stop();
@@ -33,6 +41,7 @@ class Pool {
     {
       std::lock_guard<std::mutex> lk(m_);
       job_ = &fn;
+      env_ = FpEnv::current();
       total_ = nblocks;
       next_.store(0);
       pending_ = int(workers_.size());
@@ -59,14 +68,19 @@ class Pool {
 
   // `seen` starts at the generation current when the worker was created, so a worker added by
   // resize() never mistakes an old job for a new one.
+  // Each job runs in the caller's floating-point environment (platform.h: FpEnv), not the one the
+  // thread library started the worker with.
   void loop(uint64_t seen) {
     for (;;) {
+      FpEnv env;
       {
         std::unique_lock<std::mutex> lk(m_);
         cv_.wait(lk, [&] { return quit_ || generation_ != seen; });
         if (quit_) return;
         seen = generation_;
+        env = env_;
       }
+      if (env != FpEnv::current()) env.apply();
       work();
       std::lock_guard<std::mutex> lk(m_);
       if (--pending_ == 0) done_cv_.notify_one();
@@ -93,6 +107,7 @@ class Pool {
   std::condition_variable cv_, done_cv_;
   std::vector<std::thread> workers_;
   const std::function<void(ptrdiff_t, ptrdiff_t)>* job_ = nullptr;
+  FpEnv env_;
   std::atomic<ptrdiff_t> next_{0};
   ptrdiff_t total_ = 0;
   int pending_ = 0;
@@ -111,9 +126,17 @@ int default_threads() {
 
 // One pool per JS thread (the main thread and each worker_threads Worker), so setNumThreads in one
 // never changes another's; it is joined when that thread exits.
+// Not at process exit on Windows, where the workers may have been ended inside the pool's locks
+// (platform.h: thread_ended): joining them would hang node.exe's exit, so that pool is left to the OS.
 Pool& pool() {
-  thread_local Pool p(default_threads());
-  return p;
+  struct Owner {
+    Pool* p = new Pool(default_threads());
+    ~Owner() {
+      if (!p->workers_ended()) delete p;
+    }
+  };
+  thread_local Owner owner;
+  return *owner.p;
 }
 
 }  // namespace
