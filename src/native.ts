@@ -1,5 +1,6 @@
 // The only file that loads the addon; it also types the native functions.
 import * as path from 'node:path';
+import { PREBUILT_PLATFORMS } from './prebuilt-platforms';
 
 export type TypedArray = Float32Array | Float64Array | Int32Array;
 
@@ -96,6 +97,7 @@ function load(): { addon: NativeAddon; file: string } {
         `  platform=${process.platform} arch=${process.arch} libc=${libc()} node=${process.version} ` +
         `napi=${process.versions.napi}\n` +
         `  searched: ${path.join(root, 'build', 'Release')}, ${path.join(root, 'prebuilds', `${process.platform}-${process.arch}`)}\n` +
+        `  released prebuilds: ${PREBUILT_PLATFORMS.join(', ')}\n` +
         `  node-gyp-build said: ${detail}\n` +
         `  To build from source run \`npm rebuild tapegrad\` (needs python3, make and a C++17 compiler).`,
     );
