@@ -134,7 +134,14 @@ prebuild_check() {
   local app=$out/prebuild-app
   rm -rf "$app"
   mkdir -p "$app"
-  bash scripts/prebuild-linux-arm64.sh || return
+  # pack-check's npm run prebuild:all makes it earlier in .ci/run: not built again if no source is newer.
+  local made
+  made=$(ls "$repo"/prebuilds/linux-arm64/*.node 2>/dev/null | head -n1)
+  if [[ -n $made && -z $(find native binding.gyp -newer "$made" -print -quit) ]]; then
+    echo "prebuilt: $made (from npm run prebuild:all; no source is newer)"
+  else
+    bash scripts/prebuild-linux-arm64.sh || return
+  fi
   # npm pack runs `prepare`, whose dist/index.mjs step loads the host's addon: build/Release, or
   # the host's prebuild (pack-check's prebuildify --strip leaves none in build/Release).
   local host

@@ -29,7 +29,7 @@ function take(bytes: number, v: number): Int32Array {
 
 const holds = (a: Int32Array, v: number) => a.every((x) => x === v);
 
-describe.runIf(fromSource && pooled && process.platform !== 'win32')('buffer pool', () => {
+describe.runIf(fromSource && pooled)('buffer pool', () => {
   beforeAll(async () => {
     ({ native, addonFile } = await import('../src/native'));
   });

@@ -29,6 +29,9 @@
 #if defined(__unix__) || defined(__APPLE__)
 #include <sys/mman.h>
 #define TG_POOL 1
+#elif defined(_WIN32)
+#include "../platform.h"  // <windows.h>: VirtualAlloc
+#define TG_POOL 1
 #endif
 
 #include "../validate.h"
@@ -56,7 +59,18 @@ size_t region_bytes(size_t bytes) {
   return full + ((tail + kGrain - 1) & ~(kGrain - 1));
 }
 
-#if TG_POOL
+#if TG_POOL && defined(_WIN32)
+// Committed pages straight from VirtualAlloc (64 KiB aligned, the allocation granularity, which
+// region_bytes rounds to). No huge pages: Windows' large pages need SeLockMemoryPrivilege.
+bool map_region(size_t bytes, Region* out) {
+  void* p = VirtualAlloc(nullptr, bytes, MEM_RESERVE | MEM_COMMIT, PAGE_READWRITE);
+  if (!p) return false;
+  *out = Region{static_cast<char*>(p), bytes};
+  return true;
+}
+
+void unmap_region(const Region& r) { VirtualFree(r.base, 0, MEM_RELEASE); }
+#elif TG_POOL
 // A region starting on a 2 MiB boundary, its whole 2 MiB pages advised as transparent huge pages.
 bool map_region(size_t bytes, Region* out) {
   void* p = mmap(nullptr, bytes + kHuge, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
