@@ -1,5 +1,7 @@
 #include "parallel.h"
 
+#include <node_api.h>
+
 #include "platform.h"
 
 #include <algorithm>
@@ -125,18 +127,23 @@ int default_threads() {
 }
 
 // One pool per JS thread (the main thread and each worker_threads Worker), so setNumThreads in one
-// never changes another's; it is joined when that thread exits.
-// Not at process exit on Windows, where the workers may have been ended inside the pool's locks
-// (platform.h: thread_ended): joining them would hang node.exe's exit, so that pool is left to the OS.
+// never changes another's. It is made on first use and joined by an environment cleanup hook, which
+// Node runs on that JS thread when its environment is torn down (worker exit, main thread exit), not
+// by a thread_local destructor: on Windows (MinGW-w64) those run at thread detach, where joining and
+// destroying the pool's mutex and condition variables hung Worker.terminate(). Not joined at process
+// exit on Windows if ExitProcess has already ended the workers, maybe inside the pool's locks
+// (platform.h: thread_ended); that pool is left to the OS.
+thread_local Pool* t_pool = nullptr;
+
 Pool& pool() {
-  struct Owner {
-    Pool* p = new Pool(default_threads());
-    ~Owner() {
-      if (!p->workers_ended()) delete p;
-    }
-  };
-  thread_local Owner owner;
-  return *owner.p;
+  if (!t_pool) t_pool = new Pool(default_threads());
+  return *t_pool;
+}
+
+void release_pool(void*) {
+  Pool* p = t_pool;
+  t_pool = nullptr;
+  if (p && !p->workers_ended()) delete p;
 }
 
 }  // namespace
@@ -147,6 +154,8 @@ void parallel_for_pool(ptrdiff_t nblocks, const std::function<void(ptrdiff_t, pt
     fn(0, nblocks);
   }
 }
+
+void bind_pool_to_env(napi_env env) { napi_add_env_cleanup_hook(env, release_pool, nullptr); }
 
 void set_num_threads(int n) { pool().resize(std::max(1, n)); }
 int get_num_threads() { return pool().size(); }
