@@ -53,6 +53,9 @@ if ! command -v x86_64-w64-mingw32-g++-posix >/dev/null || ! command -v wine >/d
 fi
 x86_64-w64-mingw32-g++-posix --version | head -n1
 wine --version
+# One persistent wineserver for the whole step: between short wine runs a shutting-down server can
+# otherwise reset the next client's connection ("wine client error: recvmsg").
+wineserver -p
 trap 'wineserver -k 2>/dev/null || true' EXIT
 
 # wrun LOG ARGS...: wine node.exe ARGS with all stdio on files (see above); prints LOG, returns the exit code.
