@@ -131,16 +131,17 @@ fi
 say "linux-arm64 prebuild (prebuildify, node-gyp, cross compiler)"
 t0=$EPOCHREALTIME
 prebuild_check() {
-  local src=$out/prebuild-src app=$out/prebuild-app
-  rm -rf "$src" "$app" "$repo/prebuilds/linux-arm64"
-  mkdir -p "$src" "$app"
-  cp -r binding.gyp package.json native "$src/"
-  CC=aarch64-linux-gnu-gcc CXX=aarch64-linux-gnu-g++ LINK=aarch64-linux-gnu-g++ AR=aarch64-linux-gnu-ar \
-    npm run prebuild -- --arch arm64 --strip-bin aarch64-linux-gnu-strip --cwd "$src" --out "$repo" || return
-  local built
-  built=$(ls "$repo"/prebuilds/linux-arm64/*.node) || return
-  aarch64-linux-gnu-readelf -h "$built" | grep -q AArch64 || { echo "$built is not aarch64" >&2; return 1; }
-  echo "prebuilt: $built ($(stat -c %s "$built") bytes)"
+  local app=$out/prebuild-app
+  rm -rf "$app"
+  mkdir -p "$app"
+  # pack-check's npm run prebuild:all makes it earlier in .ci/run: not built again if no source is newer.
+  local made
+  made=$(ls "$repo"/prebuilds/linux-arm64/*.node 2>/dev/null | head -n1)
+  if [[ -n $made && -z $(find native binding.gyp -newer "$made" -print -quit) ]]; then
+    echo "prebuilt: $made (from npm run prebuild:all; no source is newer)"
+  else
+    bash scripts/prebuild-linux-arm64.sh || return
+  fi
   # npm pack runs `prepare`, whose dist/index.mjs step loads the host's addon: build/Release, or
   # the host's prebuild (pack-check's prebuildify --strip leaves none in build/Release).
   local host

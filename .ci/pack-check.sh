@@ -39,9 +39,12 @@ step_done() {
 plat=$(node -p 'process.platform + "-" + process.arch')
 
 # ---------------------------------------------------------------------------------------------
-step "prebuild ($plat)"
-rm -rf "prebuilds/$plat" # only this step's output may end up in the tarball
-npm run prebuild
+# Every prebuild this machine can make (npm run prebuild:all: the host's and the cross-compiled
+# ones), so that the tarball checked here is the release tarball.
+mapfile -t platforms < <(bash scripts/prebuild-all.sh --list)
+step "prebuild:all (${platforms[*]})"
+rm -rf prebuilds # only this step's output may end up in the tarball
+npm run prebuild:all
 shopt -s nullglob
 built=(prebuilds/"$plat"/*.node)
 shopt -u nullglob
@@ -79,8 +82,10 @@ need binding.gyp
 need CMakeLists.txt
 need package.json
 [[ -f README.md ]] && need README.md
-grep -Eq "^package/prebuilds/$plat/[^/]+\.node$" "$tmp/files.txt" ||
-  { echo "missing from tarball: prebuilds/$plat/*.node" >&2; problems=1; }
+for p in "${platforms[@]}"; do
+  grep -Eq "^package/prebuilds/$p/[^/]+\.node$" "$tmp/files.txt" ||
+    { echo "missing from tarball: prebuilds/$p/*.node" >&2; problems=1; }
+done
 # Every file package.json points at (main, types, exports, bin) must be in the tarball.
 node -e '
   const pkg = require(process.argv[1]);

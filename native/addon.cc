@@ -5,6 +5,7 @@
 
 #include "common.h"
 #include "kernels/exports.h"
+#include "parallel.h"
 
 namespace {
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
@@ -13,6 +14,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   } catch (const std::exception& e) {
     throw Napi::Error::New(env, e.what());
   }
+  tg::bind_pool_to_env(env);
   tg::register_elementwise(env, exports);
   tg::register_reduce(env, exports);
   tg::register_linalg(env, exports);

@@ -1,5 +1,9 @@
 #include "parallel.h"
 
+#include <node_api.h>
+
+#include "platform.h"
+
 #include <algorithm>
 #include <atomic>
 #include <condition_variable>
@@ -20,6 +24,12 @@ class Pool {
 
   int size() const { return int(workers_.size()) + 1; }
 
+  bool workers_ended() {
+    for (auto& t : workers_)
+      if (thread_ended(t)) return true;
+    return false;
+  }
+
   void resize(int n) {
     std::lock_guard<std::mutex> call(call_mutex_);
     stop();
@@ -33,6 +43,7 @@ class Pool {
     {
       std::lock_guard<std::mutex> lk(m_);
       job_ = &fn;
+      env_ = FpEnv::current();
       total_ = nblocks;
       next_.store(0);
       pending_ = int(workers_.size());
@@ -59,14 +70,19 @@ class Pool {
 
   // `seen` starts at the generation current when the worker was created, so a worker added by
   // resize() never mistakes an old job for a new one.
+  // Each job runs in the caller's floating-point environment (platform.h: FpEnv), not the one the
+  // thread library started the worker with.
   void loop(uint64_t seen) {
     for (;;) {
+      FpEnv env;
       {
         std::unique_lock<std::mutex> lk(m_);
         cv_.wait(lk, [&] { return quit_ || generation_ != seen; });
         if (quit_) return;
         seen = generation_;
+        env = env_;
       }
+      if (env != FpEnv::current()) env.apply();
       work();
       std::lock_guard<std::mutex> lk(m_);
       if (--pending_ == 0) done_cv_.notify_one();
@@ -93,6 +109,7 @@ class Pool {
   std::condition_variable cv_, done_cv_;
   std::vector<std::thread> workers_;
   const std::function<void(ptrdiff_t, ptrdiff_t)>* job_ = nullptr;
+  FpEnv env_;
   std::atomic<ptrdiff_t> next_{0};
   ptrdiff_t total_ = 0;
   int pending_ = 0;
@@ -110,10 +127,23 @@ int default_threads() {
 }
 
 // One pool per JS thread (the main thread and each worker_threads Worker), so setNumThreads in one
-// never changes another's; it is joined when that thread exits.
+// never changes another's. It is made on first use and joined by an environment cleanup hook, which
+// Node runs on that JS thread when its environment is torn down (worker exit, main thread exit), not
+// by a thread_local destructor: on Windows (MinGW-w64) those run at thread detach, where joining and
+// destroying the pool's mutex and condition variables hung Worker.terminate(). Not joined at process
+// exit on Windows if ExitProcess has already ended the workers, maybe inside the pool's locks
+// (platform.h: thread_ended); that pool is left to the OS.
+thread_local Pool* t_pool = nullptr;
+
 Pool& pool() {
-  thread_local Pool p(default_threads());
-  return p;
+  if (!t_pool) t_pool = new Pool(default_threads());
+  return *t_pool;
+}
+
+void release_pool(void*) {
+  Pool* p = t_pool;
+  t_pool = nullptr;
+  if (p && !p->workers_ended()) delete p;
 }
 
 }  // namespace
@@ -124,6 +154,8 @@ void parallel_for_pool(ptrdiff_t nblocks, const std::function<void(ptrdiff_t, pt
     fn(0, nblocks);
   }
 }
+
+void bind_pool_to_env(napi_env env) { napi_add_env_cleanup_hook(env, release_pool, nullptr); }
 
 void set_num_threads(int n) { pool().resize(std::max(1, n)); }
 int get_num_threads() { return pool().size(); }

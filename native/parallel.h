@@ -5,6 +5,8 @@
 #include <functional>
 #include <utility>
 
+typedef struct napi_env__* napi_env;  // as <node_api.h>
+
 namespace tg {
 void parallel_for_pool(ptrdiff_t nblocks, const std::function<void(ptrdiff_t, ptrdiff_t)>& fn);
 
@@ -20,5 +22,7 @@ inline void parallel_for(ptrdiff_t nblocks, F&& fn) {
   parallel_for_pool(nblocks, std::function<void(ptrdiff_t, ptrdiff_t)>(std::ref(fn)));
 }
 void set_num_threads(int n);
+// Joins the calling JS thread's pool when its Node environment is torn down (call once per env).
+void bind_pool_to_env(napi_env env);
 int get_num_threads();
 }  // namespace tg

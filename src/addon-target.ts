@@ -2,6 +2,7 @@
 // throws when no binary fits it. Kept apart from native.ts so that it loads without the addon.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { PREBUILT_PLATFORMS } from './prebuilt-platforms';
 
 export interface AddonTarget {
   platform: string;
@@ -98,6 +99,7 @@ export function noAddonMessage(root: string, target: AddonTarget, detail: string
   const lines = [
     `tapegrad: no native addon for ${name}, ${runtimeName()}, N-API ${process.versions.napi ?? '?'}.`,
     `  Prebuilt binaries in this package: ${shipped.length ? shipped.join(', ') : 'none'}.`,
+    `  (Release tarballs carry prebuilds for ${PREBUILT_PLATFORMS.join(', ')}.)`,
   ];
   if (target.libc === 'musl' && shipped.some((s) => s.startsWith(`linux-${target.arch} (glibc)`))) {
     lines.push(`  This is a musl libc system (Alpine?); the linux-${target.arch} prebuild is for glibc and cannot load here.`);

@@ -75,6 +75,7 @@ describe('addon target', () => {
     const msg = noAddonMessage(root, { platform: 'linux', arch: 'riscv64', libc: 'glibc' }, 'No native build was found\n  for x\n');
     expect(msg).toContain('no native addon for linux-riscv64 (glibc), Node ');
     expect(msg).toContain('Prebuilt binaries in this package: linux-arm64 (glibc), linux-x64 (musl), linux-x64 (glibc), win32-x64.');
+    expect(msg).toContain('Release tarballs carry prebuilds for linux-x64, linux-arm64, win32-x64');
     expect(msg).toContain('\n    npm install-scripts approve tapegrad && npm rebuild tapegrad\n');
     expect(msg).toContain('That needs python3, make and a C++17 compiler');
     expect(msg).toContain('(No native build was found; for x)');

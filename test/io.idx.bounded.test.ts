@@ -25,7 +25,8 @@ describe('readIdx on paths that are not regular files', () => {
     expectError(() => tg.io.readIdx('/dev/null'), TypeError, /^readIdx: \/dev\/null: not a regular file/);
   });
 
-  it('a FIFO fails without opening it (opening would block)', () => {
+  // Windows has no FIFOs in the file system (under Wine, node.exe's stat does not report a Unix one).
+  it.skipIf(process.platform === 'win32')('a FIFO fails without opening it (opening would block)', () => {
     const fifo = join(tmp.dir(), 'fifo');
     execFileSync('mkfifo', [fifo]);
     expect(existsSync(fifo)).toBe(true);

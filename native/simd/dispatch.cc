@@ -6,9 +6,9 @@
 #include <string>
 
 #include "../common.h"
+#include "../platform.h"
 
-#if defined(__x86_64__) || defined(_M_X64)
-#include <cpuid.h>
+#if TG_PLATFORM_X86
 #define TG_X86 1
 #endif
 
@@ -19,21 +19,17 @@ namespace isa_avx2 { const KernelTable* avx2_table(); }
 namespace isa_avx512 { const KernelTable* avx512_table(); }
 
 namespace {
-uint64_t xgetbv0() {
-  uint32_t eax, edx;
-  __asm__ volatile("xgetbv" : "=a"(eax), "=d"(edx) : "c"(0));
-  return (uint64_t(edx) << 32) | eax;
-}
-
 // 0 (baseline), 1 (AVX2 + FMA) or 2 (AVX-512 F/BW/DQ/VL): what the CPU has and the OS saves.
 int cpu_level() {
-  unsigned a, b, c, d;
-  if (!__get_cpuid(1, &a, &b, &c, &d)) return 0;
+  unsigned r[4];
+  if (!cpuid(1, 0, r)) return 0;
+  const unsigned c = r[2];
   const bool osxsave = c & (1u << 27), fma = c & (1u << 12), avx = c & (1u << 28);
   if (!(osxsave && fma && avx)) return 0;
   const uint64_t xcr0 = xgetbv0();
   if ((xcr0 & 0x6) != 0x6) return 0;  // the OS saves XMM and YMM state
-  if (!__get_cpuid_count(7, 0, &a, &b, &c, &d)) return 0;
+  if (!cpuid(7, 0, r)) return 0;
+  const unsigned b = r[1];
   if (!(b & (1u << 5))) return 0;  // AVX2
   // AVX-512 F (16), DQ (17), BW (30), VL (31), and the OS saving opmask, ZMM0-15 upper halves
   // and ZMM16-31 (XCR0 bits 5-7) besides XMM/YMM.
