@@ -21,6 +21,7 @@ exec </dev/null
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 repo=$PWD
+source .ci/pack-install.sh
 json=${1:-}
 shift || true
 [[ -z $json ]] || { json=$(realpath -m "$json"); rm -f "$json"; }
@@ -132,8 +133,6 @@ say "linux-arm64 prebuild (prebuildify, node-gyp, cross compiler)"
 t0=$EPOCHREALTIME
 prebuild_check() {
   local app=$out/prebuild-app
-  rm -rf "$app"
-  mkdir -p "$app"
   # pack-check's npm run prebuild:all makes it earlier in .ci/run: not built again if no source is newer.
   local made
   made=$(ls "$repo"/prebuilds/linux-arm64/*.node 2>/dev/null | head -n1)
@@ -142,16 +141,7 @@ prebuild_check() {
   else
     bash scripts/prebuild-linux-arm64.sh || return
   fi
-  # npm pack runs `prepare`, whose dist/index.mjs step loads the host's addon: build/Release, or
-  # the host's prebuild (pack-check's prebuildify --strip leaves none in build/Release).
-  local host
-  host=$(node -p 'process.platform + "-" + process.arch')
-  if [[ -z ${TAPEGRAD_ADDON:-} && ! -f $repo/build/Release/tapegrad.node && ! -f $repo/prebuilds/$host/tapegrad.node ]]; then
-    echo "arm64: npm pack needs the host addon (build/Release or prebuilds/$host, from npm ci, npm run build:native or npm run prebuild; or TAPEGRAD_ADDON)" >&2
-    return 1
-  fi
-  (cd "$app" && npm pack --silent --pack-destination "$app" "$repo" >/dev/null) || return
-  (cd "$app" && npm init -y >/dev/null && npm install --no-audit --no-fund --ignore-scripts ./tapegrad-*.tgz) || return
+  pack_install arm64 "$repo" "$app" || return
   (cd "$app" && PREBUILDS_ONLY=1 env -u TAPEGRAD_ADDON "$out/bin/node" -e '
     const assert = require("node:assert/strict");
     const tg = require("tapegrad");

@@ -22,6 +22,7 @@ exec </dev/null
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 repo=$PWD
+source .ci/pack-install.sh
 json=${1:-}
 shift || true
 [[ -z $json ]] || { json=$(realpath -m "$json"); rm -f "$json"; }
@@ -224,19 +225,10 @@ say "packed tarball installed into a project, under Wine"
 t0=$EPOCHREALTIME
 tarball_check() {
   local app=$out/app
-  rm -rf "$app"
-  mkdir -p "$app"
-  local host
-  host=$(node -p 'process.platform + "-" + process.arch')
-  if [[ -z ${TAPEGRAD_ADDON:-} && ! -f $repo/build/Release/tapegrad.node && ! -f $repo/prebuilds/$host/tapegrad.node ]]; then
-    echo "win32: npm pack needs the host addon (build/Release or prebuilds/$host; or TAPEGRAD_ADDON)" >&2
-    return 1
-  fi
-  (cd "$app" && npm pack --silent --pack-destination "$app" "$repo" >/dev/null) || return
+  pack_install win32 "$repo" "$app" || return
   tar -tzf "$app"/tapegrad-*.tgz >"$app/files.txt" || return
   grep -qx 'package/prebuilds/win32-x64/tapegrad.node' "$app/files.txt" ||
     { echo "win32: the tarball has no prebuilds/win32-x64/tapegrad.node" >&2; return 1; }
-  (cd "$app" && npm init -y >/dev/null && npm install --no-audit --no-fund --ignore-scripts ./tapegrad-*.tgz) || return
   cd "$app"
   export PREBUILDS_ONLY=1
   unset TAPEGRAD_ADDON
